@@ -1,0 +1,64 @@
+/* h5out.h -- the results file (SPEC section 4, schema_version 1).
+ *
+ * Written to "<out>.tmp.<pid>" and renamed onto <out> only by a successful
+ * absim_h5_close(h, 1) (after H5Fclose and fsync of the file and its
+ * directory): a failed or interrupted run never leaves a truncated file
+ * under the output name. Per-path datasets are chunked and deflated and
+ * written in row blocks as the run proceeds. */
+#ifndef ABSIM_H5OUT_H
+#define ABSIM_H5OUT_H
+
+#include <stdint.h>
+
+#include "results.h"
+
+/* Bump rule: increment ABSIM_SCHEMA_VERSION when a reader of the previous
+ * version could misread a file (renamed/removed/reshaped datasets); adding
+ * datasets or attributes does not change it. */
+#define ABSIM_SCHEMA_VERSION 1
+
+typedef struct absim_h5 absim_h5;
+
+/* Create the temporary file, write the root attributes (wall_seconds is
+ * rewritten at close) and /tranches. Returns ABSIM_OK or ABSIM_EIO (message
+ * names the path). */
+int absim_h5_create(absim_h5 **h, const char *out_path, const absim_run_meta *meta,
+                    const absim_tranche_table *tranches);
+
+/* Start /results/<scenario>: if keep_paths, create the per-path datasets
+ * for `npaths` rows (chunked, compressed). */
+int absim_h5_scenario_begin(absim_h5 *h, const char *scenario, int64_t npaths, int keep_paths);
+
+/* Write rows [first, first+n) of the current scenario's per-path datasets:
+ * tranche_loss is n x ntranches row-major; pool_loss and pool_default_rate
+ * have n entries. */
+int absim_h5_write_paths(absim_h5 *h, int64_t first, int64_t n, const double *tranche_loss,
+                         const double *pool_loss, const double *pool_default_rate);
+
+/* Write the current scenario's summary/ and histogram/ groups, and end it. */
+int absim_h5_scenario_end(absim_h5 *h, const absim_summary *s);
+
+/* Set the wall_seconds root attribute written at close. */
+void absim_h5_set_wall_seconds(absim_h5 *h, double seconds);
+
+/* Close. commit = 1: flush, fsync, rename onto the output path; commit = 0:
+ * remove the temporary file. Frees h. */
+int absim_h5_close(absim_h5 *h, int commit);
+
+/* Read back a results file for `absim report`: metadata, tranche table and
+ * every scenario's summary (in file order). Rejects files whose filetype is
+ * not "absim-results" or whose schema_version differs (ABSIM_EFORMAT).
+ * Everything allocated is released by absim_h5_report_free. */
+typedef struct {
+    absim_run_meta meta;
+    char *config_text;
+    absim_tranche_table tranches;
+    int nscenarios;
+    char (*scenario)[ABSIM_NAME_MAX];
+    absim_summary *summary;   /* nscenarios */
+} absim_h5_report;
+
+int absim_h5_read_report(absim_h5_report *rep, const char *path);
+void absim_h5_report_free(absim_h5_report *rep);
+
+#endif

@@ -1,0 +1,71 @@
+/* path.h -- one Monte Carlo path, end to end: rates, factors, defaults,
+ * recoveries, originator, pool cash flows and the waterfall.
+ *
+ * absim_sim_plan holds everything prepared once per (deal, scenario): the
+ * rate plan, pool profiles, per-line default models and the waterfall
+ * plan(s). absim_path_simulate() is pure: its result depends only on the
+ * plan, the seed and the global path index, and it writes only into the
+ * caller's scratch and result (no allocation, no I/O). */
+#ifndef ABSIM_PATH_H
+#define ABSIM_PATH_H
+
+#include <stdint.h>
+
+#include "copula.h"
+#include "deal.h"
+#include "pool.h"
+#include "rates.h"
+#include "waterfall.h"
+
+typedef struct {
+    int T;
+    double dt;
+    uint64_t seed;
+    int nlines, nsectors, ntranches;
+    absim_copula copula;
+    double dof;
+    absim_rate_plan rates;
+    absim_pool_plan pool;
+    absim_line_model *lines;        /* nlines */
+    double recovery_haircut;
+    absim_waterfall_plan waterfall; /* as configured */
+    int has_alt;                    /* isolation enabled: also run the other true_sale leg */
+    absim_waterfall_plan waterfall_alt;
+    /* originator default: X_o = b Z_g + sqrt(1-b^2) e_o <= threshold[k] */
+    int originator;                 /* 1 if isolation is enabled with originator_pd > 0 */
+    double originator_loading;
+    double *originator_threshold;   /* length T+1 */
+    double zg_shift;                /* importance-sampling mean shift of Z_g (0 = plain MC) */
+    int antithetic;                 /* paths 2i and 2i+1 use opposite factor signs */
+} absim_sim_plan;
+
+/* Prepare for one scenario (the base when sc is the neutral scenario). */
+int absim_sim_plan_init(absim_sim_plan *p, const absim_deal *deal, const absim_scenario *sc, uint64_t seed);
+void absim_sim_plan_free(absim_sim_plan *p);
+
+/* Per-thread working memory, allocated once. */
+typedef struct {
+    double *zs;            /* nsectors */
+    double *r;             /* T */
+    int64_t *defaults;     /* nlines * T */
+    double *recovered;     /* nlines * T */
+    absim_collateral collateral;
+} absim_path_scratch;
+
+int absim_path_scratch_alloc(absim_path_scratch *s, const absim_sim_plan *p);
+void absim_path_scratch_free(absim_path_scratch *s);
+
+typedef struct {
+    absim_waterfall_result wf;      /* the configured structure */
+    absim_waterfall_result wf_alt;  /* the other isolation leg (has_alt) */
+    double pool_loss;               /* (defaulted principal - recoveries) / original pool */
+    double pool_default_rate;       /* defaulted principal / original pool */
+    double weight;                  /* likelihood ratio (1 without importance sampling) */
+    int originator_default;         /* period, 0 = none */
+    double conservation_error;      /* |cash in - cash out| of the waterfall */
+} absim_path_result;
+
+/* Simulate global path `path`. */
+void absim_path_simulate(const absim_sim_plan *p, uint64_t path, absim_path_scratch *s, absim_path_result *out);
+
+#endif

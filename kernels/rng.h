@@ -1,0 +1,61 @@
+/* rng.h -- counter-based random streams keyed by (seed, path, stream).
+ *
+ * absim uses Philox4x64-10 (Salmon et al., "Parallel random numbers: as easy
+ * as 1, 2, 3", SC'11) from Random123. A stream is the key (seed) plus a
+ * counter whose words hold (draw block, stream id, path index): opening a
+ * stream is two stores, streams never overlap, and the numbers a path sees
+ * depend only on (seed, path, stream) -- not on threads, ranks, call order
+ * or the number of paths. Each use inside a path (rates, factors, each
+ * line's defaults and recoveries, the originator) has its own stream id, so
+ * adding a feature does not shift anybody else's numbers.
+ *
+ * absim_rng_bind_gsl() presents an absim_rng as a gsl_rng so that every
+ * gsl_ran_* sampler works on it (no allocation). */
+#ifndef ABSIM_RNG_H
+#define ABSIM_RNG_H
+
+#include <stdint.h>
+
+#include <gsl/gsl_rng.h>
+
+/* Stream kinds: the stream id is (kind << 32) | index. */
+enum {
+    ABSIM_STREAM_RATES = 1,      /* index 0 */
+    ABSIM_STREAM_FACTORS = 2,    /* index 0 */
+    ABSIM_STREAM_ORIGINATOR = 3, /* index 0 */
+    ABSIM_STREAM_DEFAULTS = 4,   /* index = line */
+    ABSIM_STREAM_RECOVERY = 5    /* index = line */
+};
+
+#define ABSIM_STREAM_ID(kind, index) (((uint64_t)(kind) << 32) | (uint64_t)(uint32_t)(index))
+
+typedef struct {
+    uint64_t key[2];     /* seed, fixed constant */
+    uint64_t ctr[4];     /* block counter, stream id, path, 0 */
+    uint64_t out[4];     /* current output block */
+    int used;            /* words of out[] consumed, 4 = empty */
+} absim_rng;
+
+/* Open stream `stream` of path `path` under `seed`. */
+void absim_rng_open(absim_rng *r, uint64_t seed, uint64_t path, uint64_t stream);
+
+/* Next 64 random bits. */
+uint64_t absim_rng_u64(absim_rng *r);
+
+/* Uniform double in the open interval (0,1), 53 bits. */
+double absim_rng_uniform(absim_rng *r);
+
+/* Standard normal by inverse CDF (one uniform per draw, fixed count). */
+double absim_rng_gaussian_icdf(absim_rng *r);
+
+/* Make *g a gsl_rng that draws from *r (g->state points at r; no
+ * allocation). gsl_rng_free must not be called on g. */
+void absim_rng_bind_gsl(gsl_rng *g, absim_rng *r);
+
+/* The gsl_rng_type used by absim_rng_bind_gsl ("philox4x64"). */
+extern const gsl_rng_type *absim_rng_type_philox;
+
+/* Name of the generator, written to output metadata. */
+#define ABSIM_RNG_NAME "philox4x64-10"
+
+#endif
