@@ -1,0 +1,12 @@
+/* validate.c -- `absim validate` (being written; replaced by the real command). */
+#include <stdio.h>
+
+#include "commands.h"
+
+int absim_cmd_validate(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "absim: command 'validate' is not available in this build\n");
+    return ABSIM_EXIT_FAILURE;
+}
