@@ -1,3 +1,381 @@
-/* driver.c -- OpenMP driver over path blocks. */
+/* driver.c -- OpenMP driver over path blocks (see driver.h).
+ *
+ * The only OpenMP region of absim is the `parallel for` over the blocks of
+ * a wave below. Per-thread scratch is allocated once; a wave's results are
+ * written into disjoint rows of one buffer and reduced afterwards in path
+ * order, never with atomics. */
+#define _POSIX_C_SOURCE 200809L
+
 #include "driver.h"
-typedef int absim_driver_unused;
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <omp.h>
+
+#include "checkpoint.h"
+#include "cluster.h"
+#include "path.h"
+#include "status.h"
+
+/* Row layout of the wave buffer: fixed columns, then per-tranche groups. */
+enum { COL_WEIGHT, COL_POOL_LOSS, COL_POOL_DR, COL_ORIGINATOR, COL_IRR, COL_ALT_IRR, COL_CONSERVATION, NFIXED };
+
+typedef struct {
+    int ntr, has_alt, width;
+} row_layout;
+
+static double *row_group(double *row, const row_layout *L, int leg, int field)
+{
+    return row + NFIXED + (size_t)(leg * 4 + field) * (size_t)L->ntr;
+}
+
+static void store_row(double *row, const row_layout *L, const absim_path_result *r)
+{
+    row[COL_WEIGHT] = r->weight;
+    row[COL_POOL_LOSS] = r->pool_loss;
+    row[COL_POOL_DR] = r->pool_default_rate;
+    row[COL_ORIGINATOR] = r->originator_default;
+    row[COL_IRR] = r->wf.residual_irr;
+    row[COL_ALT_IRR] = L->has_alt ? r->wf_alt.residual_irr : NAN;
+    row[COL_CONSERVATION] = r->conservation_error;
+    for (int leg = 0; leg <= L->has_alt; leg++) {
+        const absim_waterfall_result *w = leg ? &r->wf_alt : &r->wf;
+        memcpy(row_group(row, L, leg, 0), w->loss, (size_t)L->ntr * sizeof(double));
+        memcpy(row_group(row, L, leg, 1), w->pv_loss, (size_t)L->ntr * sizeof(double));
+        memcpy(row_group(row, L, leg, 2), w->wal, (size_t)L->ntr * sizeof(double));
+        memcpy(row_group(row, L, leg, 3), w->shortfall, (size_t)L->ntr * sizeof(double));
+    }
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void progress_report(const absim_run_options *o, int64_t done, double elapsed, int final)
+{
+    double rate = elapsed > 0 ? (double)done / elapsed : 0.0;
+    double eta = rate > 0 ? (double)(o->paths - done) / rate : 0.0;
+    double pct = 100.0 * (double)done / (double)o->paths;
+    if (o->progress == ABSIM_PROGRESS_BAR) {
+        char bar[31];
+        int filled = (int)(pct * 30 / 100);
+        for (int i = 0; i < 30; i++)
+            bar[i] = i < filled ? '#' : '.';
+        bar[30] = '\0';
+        fprintf(stderr, "\r%-12.12s [%s] %5.1f%% %9.0f paths/s  ETA %5.0f s ", o->label ? o->label : "", bar, pct,
+                rate, eta);
+        if (final)
+            fputc('\n', stderr);
+    } else if (o->progress == ABSIM_PROGRESS_LINES) {
+        char stamp[32];
+        time_t t = time(NULL);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        fprintf(stderr, "%s absim: scenario=%s paths_done=%lld paths=%lld pct=%.1f paths_per_s=%.0f eta_s=%.0f\n",
+                stamp, o->label ? o->label : "", (long long)done, (long long)o->paths, pct, rate, eta);
+    }
+    fflush(stderr);
+}
+
+void absim_driver_rate(const absim_deal *deal, const absim_rating_scale *scale, absim_summary *s)
+{
+    for (int t = 0; t < s->ntranches; t++) {
+        if (deal->structure.tranches[t].residual) {
+            strcpy(s->implied_rating[t], "NR");
+        } else if (!scale) {
+            strcpy(s->implied_rating[t], "n/a");
+        } else {
+            double measure = scale->measure == ABSIM_MEASURE_PD ? s->default_probability[t] : s->pv_loss[t];
+            absim_rating_implied(scale, measure, s->wal[t], s->implied_rating[t]);
+        }
+    }
+}
+
+void absim_scenario_run_free(absim_scenario_run *r)
+{
+    absim_summary_free(&r->summary);
+    if (r->has_alt)
+        absim_summary_free(&r->alt);
+    memset(r, 0, sizeof *r);
+}
+
+/* Exact sample quantiles of the kept per-path arrays into s. */
+static int exact_quantiles(absim_summary *s, const double *losses, const double *pool_loss, const double *pool_dr,
+                           const double *weights, int64_t n, int ntr)
+{
+    double *scratch = malloc((size_t)n * 2 * sizeof *scratch);
+    double *var = malloc((size_t)s->nquantiles * sizeof *var);
+    double *es = malloc((size_t)s->nquantiles * sizeof *es);
+    int rc = ABSIM_OK;
+    if (!scratch || !var || !es) {
+        rc = absim_error_set(ABSIM_ENOMEM, "out of memory computing quantiles of %lld paths", (long long)n);
+        goto cleanup;
+    }
+    for (int t = 0; t < ntr; t++) {
+        rc = absim_quantiles_exact(losses + t, weights, n, ntr, s->nquantiles, s->quantile_levels, var, es, scratch);
+        if (rc != ABSIM_OK)
+            goto cleanup;
+        for (int q = 0; q < s->nquantiles; q++) {
+            s->var[q * ntr + t] = var[q];
+            s->es[q * ntr + t] = es[q];
+        }
+    }
+    rc = absim_quantiles_exact(pool_loss, weights, n, 1, s->nquantiles, s->quantile_levels, s->pool_loss_q,
+                               s->pool_loss_es, scratch);
+    if (rc != ABSIM_OK)
+        goto cleanup;
+    rc = absim_quantiles_exact(pool_dr, weights, n, 1, s->nquantiles, s->quantile_levels, s->pool_default_rate_q,
+                               es, scratch);
+    if (rc != ABSIM_OK)
+        goto cleanup;
+    s->exact_quantiles = 1;
+cleanup:
+    free(scratch);
+    free(var);
+    free(es);
+    return rc;
+}
+
+int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const absim_run_options *o,
+                     absim_scenario_run *out)
+{
+    absim_sim_plan plan;
+    absim_path_scratch *scratch = NULL;
+    absim_acc acc, acc_alt;
+    int64_t *row0 = NULL;
+    double *rows = NULL, *kept = NULL, *kept_pool = NULL, *kept_dr = NULL, *kept_w = NULL, *wave_loss = NULL;
+    int rc, nthreads, nscratch = 0, acc_ok = 0, alt_ok = 0, weighted = 0;
+    double t0 = now_seconds(), last_report = t0;
+
+    memset(out, 0, sizeof *out);
+    memset(&acc, 0, sizeof acc);
+    memset(&acc_alt, 0, sizeof acc_alt);
+    rc = absim_sim_plan_init(&plan, deal, sc, o->seed);
+    if (rc != ABSIM_OK)
+        return rc;
+
+    const int ntr = plan.ntranches;
+    row_layout L = {ntr, plan.has_alt, 0};
+    L.width = NFIXED + 4 * ntr * (1 + plan.has_alt);
+    nthreads = o->threads > 0 ? o->threads : omp_get_max_threads();
+    if (nthreads < 1)
+        nthreads = 1;
+    const int rank = absim_mpi_rank(), nranks = absim_mpi_size();
+    const int64_t wave_blocks = 8 * (int64_t)nthreads * nranks;
+    const int64_t wave_paths = wave_blocks * ABSIM_BLOCK_PATHS;
+    weighted = plan.zg_shift != 0.0;
+
+    row0 = malloc((size_t)(nranks + 1) * sizeof *row0);
+    scratch = calloc((size_t)nthreads, sizeof *scratch);
+    rows = malloc((size_t)wave_paths * (size_t)L.width * sizeof *rows);
+    wave_loss = malloc((size_t)wave_paths * (size_t)ntr * sizeof *wave_loss);
+    if (!scratch || !rows || !wave_loss || !row0) {
+        rc = absim_error_set(ABSIM_ENOMEM, "out of memory for %d threads", nthreads);
+        goto cleanup;
+    }
+    for (; nscratch < nthreads; nscratch++) {
+        rc = absim_path_scratch_alloc(&scratch[nscratch], &plan);
+        if (rc != ABSIM_OK)
+            goto cleanup;
+    }
+    if ((rc = absim_acc_init(&acc, ntr)) != ABSIM_OK)
+        goto cleanup;
+    acc_ok = 1;
+    if (plan.has_alt) {
+        if ((rc = absim_acc_init(&acc_alt, ntr)) != ABSIM_OK)
+            goto cleanup;
+        alt_ok = 1;
+    }
+    if (o->keep_paths && rank == 0) {
+        kept = malloc((size_t)o->paths * (size_t)ntr * sizeof *kept);
+        kept_pool = malloc((size_t)o->paths * sizeof *kept_pool);
+        kept_dr = malloc((size_t)o->paths * sizeof *kept_dr);
+        kept_w = weighted ? malloc((size_t)o->paths * sizeof *kept_w) : NULL;
+        if (!kept || !kept_pool || !kept_dr || (weighted && !kept_w)) {
+            rc = absim_error_set(ABSIM_ENOMEM, "out of memory keeping %lld paths (try --no-paths)",
+                                 (long long)o->paths);
+            goto cleanup;
+        }
+    }
+
+    absim_checkpoint_header ck;
+    memset(&ck, 0, sizeof ck);
+    ck.config_hash = o->config_hash;
+    ck.seed = o->seed;
+    ck.paths = o->paths;
+    ck.ntranches = ntr;
+    ck.keep_paths = o->keep_paths;
+    ck.has_alt = plan.has_alt;
+    ck.weighted = weighted;
+    snprintf(ck.scenario, sizeof ck.scenario, "%s", sc->name);
+    snprintf(ck.absim_version, sizeof ck.absim_version, "%s", ABSIM_VERSION);
+
+    /* Rank 0 decides, before every wave, whether the ranks go on: a wave
+     * (GO), a stop on a signal (STOP), a failure on rank 0 (FAIL) or the end
+     * (DONE). `pending` holds rank 0's failure until it is broadcast. */
+    enum { GO = 0, STOP = 1, FAIL = 2, DONE = 3 };
+    int pending = ABSIM_OK;
+    int64_t start = 0;
+    if (o->resume && rank == 0) {
+        pending = absim_checkpoint_read(o->resume, &ck, &acc, &acc_alt, &out->max_conservation_error, kept,
+                                        kept_pool, kept_dr, kept_w, &start);
+        /* Rewrite the finished paths' rows into the new output file. */
+        for (int64_t f = 0; pending == ABSIM_OK && o->h5 && o->keep_paths && f < start; f += wave_paths) {
+            int64_t n = start - f < wave_paths ? start - f : wave_paths;
+            pending = absim_h5_write_paths(o->h5, f, n, kept + (size_t)f * (size_t)ntr, kept_pool + f, kept_dr + f);
+        }
+    }
+    {
+        int hi = (int)(start >> 31), lo = (int)(start & 0x7fffffff);
+        absim_mpi_bcast_int(&hi);
+        absim_mpi_bcast_int(&lo);
+        start = ((int64_t)hi << 31) | lo;
+    }
+    double last_checkpoint = now_seconds();
+
+    for (int64_t first = start;; first += wave_paths) {
+        int cmd = GO;
+        if (rank == 0) {
+            int stopping = o->stop && *o->stop;
+            if (pending != ABSIM_OK)
+                cmd = FAIL;
+            else if (first >= o->paths)
+                cmd = DONE;
+            else if (stopping)
+                cmd = STOP;
+            if ((cmd == GO || cmd == STOP) && o->checkpoint &&
+                (stopping || (o->checkpoint_interval > 0 && now_seconds() - last_checkpoint >= o->checkpoint_interval))) {
+                ck.paths_done = first;
+                pending = absim_checkpoint_write(o->checkpoint, &ck, &acc, &acc_alt, out->max_conservation_error,
+                                                 kept, kept_pool, kept_dr, kept_w);
+                if (pending != ABSIM_OK)
+                    cmd = FAIL;
+                last_checkpoint = now_seconds();
+            }
+        }
+        absim_mpi_bcast_int(&cmd);
+        if (cmd == DONE)
+            break;
+        if (cmd == FAIL) {
+            rc = rank == 0 ? pending : (int)absim_error_set(ABSIM_EIO, "rank 0 failed");
+            goto cleanup;
+        }
+        if (cmd == STOP) {
+            rc = absim_error_set(ABSIM_EINTR, "interrupted after %lld paths", (long long)first);
+            goto cleanup;
+        }
+
+        const int64_t n = o->paths - first < wave_paths ? o->paths - first : wave_paths;
+        const int64_t nblocks = (n + ABSIM_BLOCK_PATHS - 1) / ABSIM_BLOCK_PATHS;
+        /* Rank r simulates blocks [b0, b1) of the wave: rows [row0[r], row0[r+1]). */
+        for (int r = 0; r <= nranks; r++) {
+            int64_t b = nblocks * r / nranks;
+            row0[r] = b * ABSIM_BLOCK_PATHS < n ? b * ABSIM_BLOCK_PATHS : n;
+        }
+        const int64_t b0 = nblocks * rank / nranks, b1 = nblocks * (rank + 1) / nranks;
+
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
+        for (int64_t b = b0; b < b1; b++) {
+            absim_path_scratch *s = &scratch[omp_get_thread_num()];
+            absim_path_result r;
+            int64_t end = (b + 1) * ABSIM_BLOCK_PATHS < n ? (b + 1) * ABSIM_BLOCK_PATHS : n;
+            for (int64_t i = b * ABSIM_BLOCK_PATHS; i < end; i++) {
+                absim_path_simulate(&plan, (uint64_t)(first + i), s, &r);
+                store_row(rows + (size_t)i * (size_t)L.width, &L, &r);
+            }
+        }
+        absim_mpi_gather_rows(rows, row0, L.width);
+        if (rank != 0)
+            continue;
+
+        /* Reduce the wave in path order. */
+        for (int64_t i = 0; i < n; i++) {
+            double *row = rows + (size_t)i * (size_t)L.width;
+            int orig = row[COL_ORIGINATOR] > 0.0;
+            if (row[COL_CONSERVATION] > out->max_conservation_error)
+                out->max_conservation_error = row[COL_CONSERVATION];
+            absim_acc_add(&acc, row[COL_WEIGHT], row_group(row, &L, 0, 0), row_group(row, &L, 0, 1),
+                          row_group(row, &L, 0, 2), row_group(row, &L, 0, 3), row[COL_IRR], row[COL_POOL_LOSS],
+                          row[COL_POOL_DR], orig);
+            if (plan.has_alt)
+                absim_acc_add(&acc_alt, row[COL_WEIGHT], row_group(row, &L, 1, 0), row_group(row, &L, 1, 1),
+                              row_group(row, &L, 1, 2), row_group(row, &L, 1, 3), row[COL_ALT_IRR],
+                              row[COL_POOL_LOSS], row[COL_POOL_DR], orig);
+            memcpy(wave_loss + (size_t)i * (size_t)ntr, row_group(row, &L, 0, 0), (size_t)ntr * sizeof(double));
+            if (o->pool_default_rate_out)
+                o->pool_default_rate_out[first + i] = row[COL_POOL_DR];
+            if (o->keep_paths) {
+                int64_t g = first + i;
+                memcpy(kept + (size_t)g * (size_t)ntr, row_group(row, &L, 0, 0), (size_t)ntr * sizeof(double));
+                kept_pool[g] = row[COL_POOL_LOSS];
+                kept_dr[g] = row[COL_POOL_DR];
+                if (kept_w)
+                    kept_w[g] = row[COL_WEIGHT];
+            }
+        }
+        if (o->h5 && o->keep_paths)
+            pending = absim_h5_write_paths(o->h5, first, n, wave_loss, kept_pool + first, kept_dr + first);
+        double now = now_seconds();
+        double every = o->progress == ABSIM_PROGRESS_BAR ? 0.25 : 5.0;
+        if (o->progress != ABSIM_PROGRESS_NONE && first + n < o->paths && now - last_report >= every) {
+            progress_report(o, first + n, now - t0, 0);
+            last_report = now;
+        }
+    }
+    out->threads = nthreads;
+    if (rank != 0) {
+        rc = ABSIM_OK; /* only rank 0 summarises */
+        goto cleanup;
+    }
+    out->seconds = now_seconds() - t0;
+    if (o->progress != ABSIM_PROGRESS_NONE)
+        progress_report(o, o->paths, out->seconds, 1);
+
+    rc = absim_summary_init(&out->summary, ntr, deal->sim.nquantiles, deal->sim.quantiles);
+    if (rc != ABSIM_OK)
+        goto cleanup;
+    absim_acc_summarize(&acc, &out->summary);
+    if (o->keep_paths) {
+        rc = exact_quantiles(&out->summary, kept, kept_pool, kept_dr, kept_w, o->paths, ntr);
+        if (rc != ABSIM_OK)
+            goto cleanup;
+    }
+    absim_driver_rate(deal, o->scale, &out->summary);
+    if (plan.has_alt) {
+        rc = absim_summary_init(&out->alt, ntr, deal->sim.nquantiles, deal->sim.quantiles);
+        if (rc != ABSIM_OK)
+            goto cleanup;
+        out->has_alt = 1;
+        absim_acc_summarize(&acc_alt, &out->alt);
+        absim_driver_rate(deal, o->scale, &out->alt);
+    }
+
+cleanup:
+    if (rc != ABSIM_OK)
+        absim_scenario_run_free(out);
+    for (int i = 0; i < nscratch; i++)
+        absim_path_scratch_free(&scratch[i]);
+    free(scratch);
+    free(row0);
+    free(rows);
+    free(wave_loss);
+    free(kept);
+    free(kept_pool);
+    free(kept_dr);
+    free(kept_w);
+    if (acc_ok)
+        absim_acc_free(&acc);
+    if (alt_ok)
+        absim_acc_free(&acc_alt);
+    absim_sim_plan_free(&plan);
+    return rc;
+}

@@ -6,6 +6,7 @@
 #include <hdf5.h>
 
 #include "commands.h"
+#include "cluster.h"
 
 static const char usage[] =
     "usage: absim COMMAND [ARGS]\n"
@@ -40,7 +41,7 @@ static const struct command commands[] = {
     {"similarity", absim_cmd_similarity},
 };
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
     gsl_set_error_handler_off();
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
@@ -61,4 +62,12 @@ int main(int argc, char **argv)
             return commands[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "absim: unknown command '%s' (see 'absim --help')\n", argv[1]);
     return ABSIM_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    absim_mpi_init(&argc, &argv);
+    int code = dispatch(argc, argv);
+    absim_mpi_finalize();
+    return code;
 }

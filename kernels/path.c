@@ -1,0 +1,236 @@
+/* path.c -- one Monte Carlo path end to end (see path.h).
+ *
+ * Stream layout of a path (all keyed by the run seed and the global path
+ * index, see rng.h): RATES draws the short-rate path, FACTORS the global and
+ * sector factors (and the Student-t mixing variable), DEFAULTS(l) the
+ * defaults of line l, RECOVERY(l) the recovery rates of line l's defaulted
+ * loans in period order, ORIGINATOR the originator's idiosyncratic draw.
+ * Scenarios change thresholds and amounts, never the streams: a stress run
+ * sees common random numbers. */
+#include "path.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+
+#include "laws.h"
+#include "rng.h"
+#include "status.h"
+
+void absim_sim_plan_free(absim_sim_plan *p)
+{
+    absim_rate_plan_free(&p->rates);
+    absim_pool_plan_free(&p->pool);
+    if (p->lines)
+        for (int l = 0; l < p->nlines; l++)
+            absim_line_model_free(&p->lines[l]);
+    free(p->lines);
+    free(p->originator_threshold);
+    memset(p, 0, sizeof *p);
+}
+
+static double scenario_systematic(const absim_deal *deal, const absim_scenario *sc)
+{
+    return sc->systematic >= 0.0 ? sc->systematic : deal->correlation.systematic;
+}
+
+static double scenario_sector_loading(const absim_deal *deal, const absim_scenario *sc, int s)
+{
+    if (sc->sector_loading && sc->sector_loading[s] >= 0.0)
+        return sc->sector_loading[s];
+    return deal->sector_loading ? deal->sector_loading[s] : 0.0;
+}
+
+int absim_sim_plan_init(absim_sim_plan *p, const absim_deal *deal, const absim_scenario *sc, uint64_t seed)
+{
+    int rc = ABSIM_OK;
+    double *F = NULL;
+    memset(p, 0, sizeof *p);
+    p->T = deal->periods;
+    p->dt = deal->period_months / 12.0;
+    p->seed = seed;
+    p->nlines = deal->nlines;
+    p->nsectors = deal->nsectors > 0 ? deal->nsectors : 1;
+    p->ntranches = deal->structure.ntranches;
+    p->copula = deal->correlation.model;
+    p->dof = deal->correlation.dof;
+    p->recovery_haircut = sc->recovery_haircut;
+
+    rc = absim_rate_plan_init(&p->rates, &deal->rates, sc->rate_shift, p->T, p->dt);
+    if (rc != ABSIM_OK)
+        goto cleanup;
+    rc = absim_pool_plan_init(&p->pool, deal, sc->cpr_multiplier);
+    if (rc != ABSIM_OK)
+        goto cleanup;
+
+    p->lines = calloc((size_t)p->nlines, sizeof *p->lines);
+    F = malloc((size_t)(p->T + 1) * sizeof *F);
+    if (!p->lines || !F) {
+        rc = absim_error_set(ABSIM_ENOMEM, "out of memory preparing %d pool lines", p->nlines);
+        goto cleanup;
+    }
+    double bg2 = scenario_systematic(deal, sc);
+    int override_law = sc->law_override_value >= 0.0 ? (int)sc->law_override : -1;
+    for (int l = 0; l < p->nlines; l++) {
+        const absim_line *line = &deal->lines[l];
+        int s = line->sector_index;
+        double mult = sc->pd_multiplier ? sc->pd_multiplier[s] : 1.0;
+        absim_law_default_cdf(line, p->T, deal->period_months, mult, override_law, sc->law_override_value, F);
+        rc = absim_line_model_init(&p->lines[l], F, p->T, line->count, s, bg2,
+                                   scenario_sector_loading(deal, sc, s), p->copula, p->dof, -1);
+        if (rc != ABSIM_OK)
+            goto cleanup;
+    }
+
+    rc = absim_waterfall_plan_init(&p->waterfall, deal, -1);
+    if (rc != ABSIM_OK)
+        goto cleanup;
+    if (deal->isolation.enabled) {
+        p->has_alt = 1;
+        rc = absim_waterfall_plan_init(&p->waterfall_alt, deal, !deal->isolation.true_sale);
+        if (rc != ABSIM_OK)
+            goto cleanup;
+    }
+    if (deal->isolation.enabled && deal->isolation.originator_pd > 0.0) {
+        double pd = deal->isolation.originator_pd;
+        p->originator = 1;
+        p->originator_loading = deal->isolation.originator_loading;
+        p->originator_threshold = malloc((size_t)(p->T + 1) * sizeof *p->originator_threshold);
+        if (!p->originator_threshold) {
+            rc = absim_error_set(ABSIM_ENOMEM, "out of memory");
+            goto cleanup;
+        }
+        p->originator_threshold[0] = -INFINITY;
+        for (int k = 1; k <= p->T; k++) {
+            double Fk = pd >= 1.0 ? 1.0 : 1.0 - pow(1.0 - pd, k * p->dt);
+            p->originator_threshold[k] = Fk >= 1.0 ? INFINITY : gsl_cdf_ugaussian_Pinv(Fk);
+        }
+    }
+    p->zg_shift = 0.0;
+    p->antithetic = deal->sim.antithetic;
+
+cleanup:
+    free(F);
+    if (rc != ABSIM_OK)
+        absim_sim_plan_free(p);
+    return rc;
+}
+
+void absim_path_scratch_free(absim_path_scratch *s)
+{
+    free(s->zs);
+    free(s->r);
+    free(s->defaults);
+    free(s->recovered);
+    absim_collateral_free(&s->collateral);
+    memset(s, 0, sizeof *s);
+}
+
+int absim_path_scratch_alloc(absim_path_scratch *s, const absim_sim_plan *p)
+{
+    size_t cells = (size_t)p->nlines * (size_t)p->T;
+    memset(s, 0, sizeof *s);
+    s->zs = calloc((size_t)p->nsectors, sizeof *s->zs);
+    s->r = calloc((size_t)p->T, sizeof *s->r);
+    s->defaults = calloc(cells, sizeof *s->defaults);
+    s->recovered = calloc(cells, sizeof *s->recovered);
+    if (!s->zs || !s->r || !s->defaults || !s->recovered || absim_collateral_alloc(&s->collateral, p->T) != ABSIM_OK) {
+        absim_path_scratch_free(s);
+        return absim_error_set(ABSIM_ENOMEM, "out of memory allocating path scratch (%zu cells)", cells);
+    }
+    return ABSIM_OK;
+}
+
+/* Period of the originator's default (0 = none within T). */
+static int originator_default_period(const absim_sim_plan *p, uint64_t path, double zg)
+{
+    absim_rng rng;
+    absim_rng_open(&rng, p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_ORIGINATOR, 0));
+    double b = p->originator_loading;
+    double x = b * zg + sqrt(1.0 - b * b) * absim_rng_gaussian_icdf(&rng);
+    if (!(x <= p->originator_threshold[p->T]))
+        return 0;
+    int lo = 1, hi = p->T; /* smallest k with x <= threshold[k] */
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (x <= p->originator_threshold[mid])
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+void absim_path_simulate(const absim_sim_plan *p, uint64_t path, absim_path_scratch *s, absim_path_result *out)
+{
+    const int T = p->T;
+    absim_rng rng;
+    absim_factors f;
+
+    absim_rng_open(&rng, p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_RATES, 0));
+    absim_rate_path(&p->rates, &rng, s->r);
+
+    /* Antithetic pairs (2i, 2i+1) share the factor stream of 2i; the odd
+     * path uses the opposite signs. */
+    uint64_t factor_path = p->antithetic ? (path & ~(uint64_t)1) : path;
+    absim_rng_open(&rng, p->seed, factor_path, ABSIM_STREAM_ID(ABSIM_STREAM_FACTORS, 0));
+    f.zs = s->zs;
+    absim_factors_draw(p->copula, p->dof, p->nsectors, 0.0, &rng, &f);
+    if (p->antithetic && (path & 1)) {
+        f.zg = -f.zg;
+        for (int i = 0; i < p->nsectors; i++)
+            f.zs[i] = -f.zs[i];
+    }
+    out->weight = 1.0;
+    if (p->zg_shift != 0.0) {
+        /* Z_g drawn from N(mu, 1): likelihood ratio phi(z)/phi(z - mu). */
+        double mu = p->zg_shift;
+        f.zg += mu;
+        out->weight = exp(-mu * f.zg + 0.5 * mu * mu);
+    }
+
+    for (int l = 0; l < p->nlines; l++) {
+        const absim_line_model *m = &p->lines[l];
+        int64_t *d = s->defaults + (size_t)l * T;
+        double *rec = s->recovered + (size_t)l * T;
+        if (m->last == 0) {
+            memset(d, 0, (size_t)T * sizeof *d);
+            continue;
+        }
+        absim_rng_open(&rng, p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_DEFAULTS, l));
+        int64_t n = absim_line_sample_defaults(m, &f, &rng, d);
+        if (n == 0)
+            continue;
+        absim_rng_open(&rng, p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_RECOVERY, l));
+        double mean = p->pool.rec_mean[l], sd = p->pool.rec_stdev[l], load = p->pool.rec_loading[l];
+        for (int k = 0; k < T; k++) {
+            double sum = 0.0;
+            for (int64_t j = 0; j < d[k]; j++)
+                sum += absim_recovery_draw(mean, sd, load, p->recovery_haircut, f.zg, &rng);
+            rec[k] = sum;
+        }
+    }
+
+    out->originator_default = p->originator ? originator_default_period(p, path, f.zg) : 0;
+
+    absim_pool_path(&p->pool, s->r, s->defaults, s->recovered, &s->collateral);
+
+    double defaulted = 0.0, lost = 0.0;
+    for (int k = 0; k < T; k++) {
+        defaulted += s->collateral.defaults[k];
+        lost += s->collateral.losses[k];
+    }
+    out->pool_default_rate = defaulted / p->pool.original_balance;
+    out->pool_loss = lost / p->pool.original_balance;
+
+    double err = absim_waterfall_run(&p->waterfall, &s->collateral, s->r, out->originator_default, &out->wf, NULL);
+    out->conservation_error = fabs(err);
+    if (p->has_alt) {
+        err = absim_waterfall_run(&p->waterfall_alt, &s->collateral, s->r, out->originator_default, &out->wf_alt,
+                                  NULL);
+        if (fabs(err) > out->conservation_error)
+            out->conservation_error = fabs(err);
+    }
+}

@@ -1,0 +1,56 @@
+/* checkpoint.h -- overnight runs: the merged state of the finished paths of
+ * one scenario, saved atomically and restored to continue the run.
+ *
+ * A checkpoint holds the accumulators after the first `paths_done` paths
+ * (in path order) and, when per-path output is kept, those paths' rows.
+ * Because the accumulators are fed in path order, a resumed run produces
+ * the same bits as an uninterrupted one. The file is refused when it was
+ * written for another config (hash of the config text), seed, path count,
+ * scenario, absim version or structure, or when its checksum is wrong.
+ * Format: native byte order (not portable across architectures), see
+ * docs/overnight.md. */
+#ifndef ABSIM_CHECKPOINT_H
+#define ABSIM_CHECKPOINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aggregate.h"
+
+#define ABSIM_CHECKPOINT_VERSION 1
+
+typedef struct {
+    uint64_t config_hash;
+    uint64_t seed;
+    int64_t paths;
+    int64_t paths_done;
+    int32_t ntranches;
+    int32_t keep_paths;
+    int32_t has_alt;
+    int32_t weighted;
+    char scenario[64];
+    char absim_version[64];
+} absim_checkpoint_header;
+
+/* FNV-1a 64-bit hash of a byte string (config identity). */
+uint64_t absim_checkpoint_hash(const void *data, size_t n, uint64_t h);
+
+/* Write atomically (tmp + fsync + rename + fsync of the directory).
+ * kept (paths_done x ntranches), kept_pool, kept_dr (paths_done) and
+ * kept_w (weighted only) are written when keep_paths. Returns ABSIM_OK or
+ * ABSIM_EIO with a message naming the file. */
+int absim_checkpoint_write(const char *path, const absim_checkpoint_header *h, const absim_acc *acc,
+                           const absim_acc *acc_alt, double max_conservation_error, const double *kept,
+                           const double *kept_pool, const double *kept_dr, const double *kept_w);
+
+/* Read a checkpoint and check it against `expect` (every field but
+ * paths_done). acc (and acc_alt when has_alt) must be initialised for
+ * expect->ntranches; the kept arrays, when keep_paths, must have room for
+ * expect->paths rows. On success *paths_done is set. Returns ABSIM_OK,
+ * ABSIM_EINVAL (cannot be opened) or ABSIM_EFORMAT (corrupt or mismatched: the
+ * message says which field). */
+int absim_checkpoint_read(const char *path, const absim_checkpoint_header *expect, absim_acc *acc,
+                          absim_acc *acc_alt, double *max_conservation_error, double *kept, double *kept_pool,
+                          double *kept_dr, double *kept_w, int64_t *paths_done);
+
+#endif
