@@ -41,6 +41,7 @@ typedef struct {
     double sum_w_irr;         /* residual IRR: sum over paths with finite IRR */
     double w_irr;
     int64_t originator_defaults;
+    double sum_w_originator;  /* sum of w over paths whose originator defaulted */
 } absim_acc;
 
 int absim_acc_init(absim_acc *a, int ntranches);
@@ -73,20 +74,38 @@ typedef struct {
     double hist_edges[ABSIM_HIST_BINS + 1];
     uint64_t *hist;             /* ntranches * ABSIM_HIST_BINS */
     char (*implied_rating)[16]; /* ntranches; "n/a" until rated */
+    double *variance_reduction;    /* per tranche: plain-MC variance of the EL estimator over this
+                                      run's variance, on the same number of paths (1 = none) */
+    double *pd_variance_reduction; /* same for the default probability */
     int exact_quantiles;        /* 1: from the sample; 0: from the fine histogram */
 } absim_summary;
 
 int absim_summary_init(absim_summary *s, int ntranches, int nquantiles, const double *levels);
 void absim_summary_free(absim_summary *s);
 
-/* Fill moments, histograms and accumulator-based VaR/ES (error at most
- * 1/ABSIM_ACC_FINE_BINS) from the accumulator. */
+/* Fill moments, histograms and accumulator-based VaR/ES from the
+ * accumulator (sets exact_quantiles = 0). For losses in [0,1] the VaR and ES
+ * are never below the exact sample values and exceed them by less than
+ * 1/ABSIM_ACC_FINE_BINS; a VaR in the atom x <= ABSIM_LOSS_EPS is reported
+ * as 0 (docs/statistics.md). With no paths every moment and quantile is 0
+ * and residual_irr_mean NAN; standard errors are 0 below 2 paths. */
 void absim_acc_summarize(const absim_acc *a, absim_summary *s);
 
+/* Variance-reduction factors of s (from its current standard errors) against
+ * plain Monte Carlo on the same number of paths, whose variance is
+ * estimated from the same run: E_P[x^2] - EL^2 = sum(w x^2)/n - EL^2 (and
+ * PD (1 - PD)). NAN where the standard error is 0. Called by
+ * absim_acc_summarize; call again after replacing the standard errors
+ * (antithetic pairs, QMC replicates). */
+void absim_summary_variance_reduction(absim_summary *s, const absim_acc *a);
+
 /* Exact weighted sample VaR and ES at `nq` levels of x[0..n-1] with weights
- * w (NULL = all 1), stride `stride` between consecutive samples of x.
- * VaR_q = min{x: P(L<=x) >= q}; ES_q Acerbi-Tasche. Uses `scratch` of 2n
- * doubles (or allocates if NULL). Returns ABSIM_OK or ABSIM_ENOMEM. */
+ * w (NULL = all 1; contiguous, w[i] belongs to x[i * stride]), stride
+ * `stride` between consecutive samples of x. P uses the weights normalized
+ * by their sum. VaR_q = min{x: P(L<=x) >= q}; ES_q Acerbi-Tasche. es may be
+ * NULL. With n == 0 (or zero total weight) the results are NAN. Uses
+ * `scratch` of 2n doubles (or allocates if NULL). Returns ABSIM_OK or
+ * ABSIM_ENOMEM. */
 int absim_quantiles_exact(const double *x, const double *w, int64_t n, int64_t stride, int nq,
                           const double *levels, double *var, double *es, double *scratch);
 

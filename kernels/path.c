@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
 
 #include "laws.h"
 #include "rng.h"
@@ -108,8 +109,30 @@ int absim_sim_plan_init(absim_sim_plan *p, const absim_deal *deal, const absim_s
             p->originator_threshold[k] = Fk >= 1.0 ? INFINITY : gsl_cdf_ugaussian_Pinv(Fk);
         }
     }
-    p->zg_shift = 0.0;
     p->antithetic = deal->sim.antithetic;
+    p->is_tranche = -1;
+    p->zg_shift = 0.0;
+    if (deal->sim.importance_sampling == ABSIM_IS_SHIFT) {
+        p->zg_shift = deal->sim.is_shift;
+    } else if (deal->sim.importance_sampling == ABSIM_IS_TRANCHE || deal->sim.importance_sampling == ABSIM_IS_AUTO) {
+        int t = deal->sim.importance_sampling == ABSIM_IS_TRANCHE ? deal->sim.is_tranche : 0;
+        p->is_tranche = t;
+        p->zg_shift = absim_path_is_shift(p, deal, t);
+    }
+    if (deal->sim.qmc) {
+        p->qmc = 1;
+        p->antithetic = 0; /* QMC replaces antithetic pairs */
+        int dim = 1 + p->nsectors + (p->copula == ABSIM_COPULA_STUDENT_T);
+        p->qmc_dim = dim < ABSIM_SOBOL_MAXDIM ? dim : ABSIM_SOBOL_MAXDIM;
+        absim_sobol_init(&p->sobol, p->qmc_dim);
+        for (int r = 0; r < ABSIM_QMC_REPLICATES; r++) {
+            absim_rng rng;
+            /* Shifts come from a stream no path uses: path index 2^64-1-r. */
+            absim_rng_open(&rng, seed, UINT64_MAX - (uint64_t)r, ABSIM_STREAM_ID(ABSIM_STREAM_FACTORS, 1));
+            for (int d = 0; d < p->qmc_dim; d++)
+                p->qmc_shift[r][d] = (uint32_t)(absim_rng_u64(&rng) >> 32);
+        }
+    }
 
 cleanup:
     free(F);
@@ -141,6 +164,67 @@ int absim_path_scratch_alloc(absim_path_scratch *s, const absim_sim_plan *p)
         return absim_error_set(ABSIM_ENOMEM, "out of memory allocating path scratch (%zu cells)", cells);
     }
     return ABSIM_OK;
+}
+
+double absim_path_is_shift(const absim_sim_plan *p, const absim_deal *deal, int tranche)
+{
+    double pool = p->pool.original_balance, attach = 0.0;
+    if (tranche < 0 || tranche >= deal->structure.ntranches || pool <= 0.0)
+        return 0.0;
+    for (int t = tranche + 1; t < deal->structure.ntranches; t++)
+        attach += deal->structure.tranches[t].balance;
+    attach /= pool;
+    if (attach <= 0.0)
+        return 0.0;
+    /* Large-pool loss given Z_g = z: sum_l balance (1 - recovery) q_l(z). */
+    double lo = -8.0, hi = 0.0;
+    for (int it = 0; it < 100; it++) {
+        double z = it == 0 ? 0.0 : 0.5 * (lo + hi), loss = 0.0;
+        for (int l = 0; l < p->nlines; l++) {
+            const absim_line_model *m = &p->lines[l];
+            if (m->last == 0)
+                continue;
+            double c = sqrt(1.0 - m->bg * m->bg);
+            double q = c > 0 ? gsl_cdf_ugaussian_P((m->threshold[m->last] - m->bg * z) / c)
+                             : (m->bg * z <= m->threshold[m->last]);
+            loss += deal->lines[l].balance * (1.0 - p->pool.rec_mean[l]) * q;
+        }
+        loss /= pool;
+        if (it == 0) {
+            if (loss >= attach)
+                return 0.0;
+            continue;
+        }
+        if (loss >= attach)
+            lo = z;
+        else
+            hi = z;
+        if (hi - lo < 1e-6)
+            break;
+    }
+    return 0.5 * (lo + hi);
+}
+
+/* Factors of path `path` from its replicate's shifted Sobol point. */
+static void qmc_factors(const absim_sim_plan *p, uint64_t path, absim_rng *rng, absim_factors *f)
+{
+    double u[ABSIM_SOBOL_MAXDIM];
+    int r = (int)(path % ABSIM_QMC_REPLICATES);
+    absim_sobol_point_shifted(&p->sobol, (uint32_t)(path / ABSIM_QMC_REPLICATES), p->qmc_shift[r], u);
+    int d = 0;
+    f->zg = gsl_cdf_ugaussian_Pinv(u[d++]);
+    for (int i = 0; i < p->nsectors; i++)
+        f->zs[i] = d < p->qmc_dim ? gsl_cdf_ugaussian_Pinv(u[d++]) : absim_rng_gaussian_icdf(rng);
+    f->mix = 1.0;
+    if (p->copula == ABSIM_COPULA_STUDENT_T) {
+        double w = d < p->qmc_dim ? gsl_cdf_chisq_Pinv(u[d], p->dof) : 0.0;
+        if (d >= p->qmc_dim) {
+            gsl_rng g;
+            absim_rng_bind_gsl(&g, rng);
+            w = gsl_ran_chisq(&g, p->dof);
+        }
+        f->mix = sqrt(w / p->dof);
+    }
 }
 
 /* Period of the originator's default (0 = none within T). */
@@ -177,7 +261,10 @@ void absim_path_simulate(const absim_sim_plan *p, uint64_t path, absim_path_scra
     uint64_t factor_path = p->antithetic ? (path & ~(uint64_t)1) : path;
     absim_rng_open(&rng, p->seed, factor_path, ABSIM_STREAM_ID(ABSIM_STREAM_FACTORS, 0));
     f.zs = s->zs;
-    absim_factors_draw(p->copula, p->dof, p->nsectors, 0.0, &rng, &f);
+    if (p->qmc)
+        qmc_factors(p, path, &rng, &f);
+    else
+        absim_factors_draw(p->copula, p->dof, p->nsectors, 0.0, &rng, &f);
     if (p->antithetic && (path & 1)) {
         f.zg = -f.zg;
         for (int i = 0; i < p->nsectors; i++)

@@ -15,7 +15,13 @@
 #include "deal.h"
 #include "pool.h"
 #include "rates.h"
+#include "sobol.h"
 #include "waterfall.h"
+
+/* Randomised QMC: path p belongs to replicate p % R and uses Sobol point
+ * p / R of that replicate's digital shift; the R replicate means give the
+ * standard error. */
+#define ABSIM_QMC_REPLICATES 16
 
 typedef struct {
     int T;
@@ -36,7 +42,12 @@ typedef struct {
     double originator_loading;
     double *originator_threshold;   /* length T+1 */
     double zg_shift;                /* importance-sampling mean shift of Z_g (0 = plain MC) */
+    int is_tranche;                 /* tranche the shift was chosen for (-1: given or none) */
     int antithetic;                 /* paths 2i and 2i+1 use opposite factor signs */
+    int qmc;                        /* 1: systematic factors from randomised Sobol points */
+    int qmc_dim;                    /* Sobol dimensions used (<= ABSIM_SOBOL_MAXDIM) */
+    absim_sobol sobol;
+    uint32_t qmc_shift[ABSIM_QMC_REPLICATES][ABSIM_SOBOL_MAXDIM]; /* random digital shifts */
 } absim_sim_plan;
 
 /* Prepare for one scenario (the base when sc is the neutral scenario). */
@@ -64,6 +75,12 @@ typedef struct {
     int originator_default;         /* period, 0 = none */
     double conservation_error;      /* |cash in - cash out| of the waterfall */
 } absim_path_result;
+
+/* Importance-sampling mean shift of Z_g that puts the large-pool expected
+ * loss given Z_g at the attachment point of tranche `tranche` (0 if that
+ * loss is already reached at Z_g = 0). Tail matching as in Glasserman and
+ * Li (2005): the shifted measure makes the tranche's losses typical. */
+double absim_path_is_shift(const absim_sim_plan *p, const absim_deal *deal, int tranche);
 
 /* Simulate global path `path`. */
 void absim_path_simulate(const absim_sim_plan *p, uint64_t path, absim_path_scratch *s, absim_path_result *out);

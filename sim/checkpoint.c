@@ -92,7 +92,8 @@ static void put_any(stream *s, void *p, size_t n) { put(s, p, n); }
 
 int absim_checkpoint_write(const char *path, const absim_checkpoint_header *h, const absim_acc *acc,
                            const absim_acc *acc_alt, double max_conservation_error, const double *kept,
-                           const double *kept_pool, const double *kept_dr, const double *kept_w)
+                           const double *kept_pool, const double *kept_dr, const double *kept_w,
+                           const double *extra, size_t nextra)
 {
     char tmp[4096];
     uint32_t version = ABSIM_CHECKPOINT_VERSION;
@@ -109,6 +110,7 @@ int absim_checkpoint_write(const char *path, const absim_checkpoint_header *h, c
     if (h->has_alt)
         acc_io(&s, (absim_acc *)acc_alt, put_any);
     put(&s, &max_conservation_error, sizeof max_conservation_error);
+    put(&s, extra, nextra * sizeof(double));
     if (h->keep_paths) {
         size_t n = (size_t)h->paths_done;
         put(&s, kept, n * (size_t)h->ntranches * sizeof(double));
@@ -151,7 +153,7 @@ int absim_checkpoint_write(const char *path, const absim_checkpoint_header *h, c
 
 int absim_checkpoint_read(const char *path, const absim_checkpoint_header *expect, absim_acc *acc,
                           absim_acc *acc_alt, double *max_conservation_error, double *kept, double *kept_pool,
-                          double *kept_dr, double *kept_w, int64_t *paths_done)
+                          double *kept_dr, double *kept_w, double *extra, size_t nextra, int64_t *paths_done)
 {
     char m[8];
     uint32_t version = 0;
@@ -213,6 +215,7 @@ int absim_checkpoint_read(const char *path, const absim_checkpoint_header *expec
     if (h.has_alt)
         acc_io(&s, acc_alt, get);
     get(&s, max_conservation_error, sizeof *max_conservation_error);
+    get(&s, extra, nextra * sizeof(double));
     if (h.keep_paths) {
         size_t n = (size_t)h.paths_done;
         get(&s, kept, n * (size_t)h.ntranches * sizeof(double));

@@ -86,6 +86,99 @@ static void progress_report(const absim_run_options *o, int64_t done, double ela
     fflush(stderr);
 }
 
+/* Standard errors when paths are not independent: antithetic pairs (the
+ * pair means are) or QMC replicates (the replicate means are). The state
+ * is one flat array so that checkpoints can carry it. */
+typedef struct {
+    int mode; /* 0 independent paths, 1 antithetic pairs, 2 QMC replicates */
+    int ntr;
+    size_t n;
+    double *v;
+} vr_groups;
+
+static size_t vr_size(int mode, int ntr)
+{
+    if (mode == 1)
+        return 6 * (size_t)ntr + 2; /* pair partial el/pd, s1/s2 of el and pd, npairs, pending */
+    if (mode == 2)
+        return (size_t)ABSIM_QMC_REPLICATES * (2 * (size_t)ntr + 1); /* el sum, pd sum, count */
+    return 0;
+}
+
+static void vr_add(vr_groups *g, int64_t path, double w, const double *loss)
+{
+    const int nt = g->ntr;
+    if (g->mode == 1) {
+        double *part = g->v, *s = g->v + 2 * nt, *np = g->v + 6 * nt, *pending = np + 1;
+        for (int t = 0; t < nt; t++) {
+            part[t] += w * loss[t];
+            part[nt + t] += w * (loss[t] > ABSIM_LOSS_EPS);
+        }
+        *pending += 1;
+        if (path & 1) {
+            for (int t = 0; t < nt; t++) {
+                double el = part[t] / 2, pd = part[nt + t] / 2;
+                s[t] += el;
+                s[nt + t] += el * el;
+                s[2 * nt + t] += pd;
+                s[3 * nt + t] += pd * pd;
+                part[t] = part[nt + t] = 0.0;
+            }
+            *np += 1;
+            *pending = 0;
+        }
+    } else if (g->mode == 2) {
+        double *grp = g->v + (size_t)(path % ABSIM_QMC_REPLICATES) * (2 * (size_t)nt + 1);
+        for (int t = 0; t < nt; t++) {
+            grp[t] += w * loss[t];
+            grp[nt + t] += w * (loss[t] > ABSIM_LOSS_EPS);
+        }
+        grp[2 * nt] += 1;
+    }
+}
+
+static double se_of(double s1, double s2, double n)
+{
+    if (n < 2)
+        return 0.0;
+    double m = s1 / n, var = (s2 - n * m * m) / (n - 1);
+    return var > 0 ? sqrt(var / n) : 0.0;
+}
+
+/* Replace the summary's EL and PD standard errors by the group ones. */
+static void vr_finish(const vr_groups *g, absim_summary *s, const absim_acc *acc)
+{
+    const int nt = g->ntr;
+    if (g->mode == 1) {
+        const double *s1 = g->v + 2 * nt, np = g->v[6 * nt];
+        for (int t = 0; t < nt; t++) {
+            s->expected_loss_stderr[t] = se_of(s1[t], s1[nt + t], np);
+            s->default_probability_stderr[t] = se_of(s1[2 * nt + t], s1[3 * nt + t], np);
+        }
+    } else if (g->mode == 2) {
+        for (int t = 0; t < nt; t++) {
+            double a1 = 0, a2 = 0, b1 = 0, b2 = 0;
+            int R = 0;
+            for (int r = 0; r < ABSIM_QMC_REPLICATES; r++) {
+                const double *grp = g->v + (size_t)r * (2 * (size_t)nt + 1);
+                if (grp[2 * nt] <= 0)
+                    continue;
+                double el = grp[t] / grp[2 * nt], pd = grp[nt + t] / grp[2 * nt];
+                a1 += el;
+                a2 += el * el;
+                b1 += pd;
+                b2 += pd * pd;
+                R++;
+            }
+            s->expected_loss_stderr[t] = se_of(a1, a2, R);
+            s->default_probability_stderr[t] = se_of(b1, b2, R);
+        }
+    } else {
+        return;
+    }
+    absim_summary_variance_reduction(s, acc);
+}
+
 void absim_driver_rate(const absim_deal *deal, const absim_rating_scale *scale, absim_summary *s)
 {
     for (int t = 0; t < s->ntranches; t++) {
@@ -152,6 +245,7 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
     absim_path_scratch *scratch = NULL;
     absim_acc acc, acc_alt;
     int64_t *row0 = NULL;
+    vr_groups vr = {0, 0, 0, NULL};
     double *rows = NULL, *kept = NULL, *kept_pool = NULL, *kept_dr = NULL, *kept_w = NULL, *wave_loss = NULL;
     int rc, nthreads, nscratch = 0, acc_ok = 0, alt_ok = 0, weighted = 0;
     double t0 = now_seconds(), last_report = t0;
@@ -195,6 +289,13 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
             goto cleanup;
         alt_ok = 1;
     }
+    vr.mode = plan.qmc ? 2 : plan.antithetic ? 1 : 0;
+    vr.ntr = ntr;
+    vr.n = vr_size(vr.mode, ntr);
+    if (vr.n && !(vr.v = calloc(vr.n, sizeof *vr.v))) {
+        rc = absim_error_set(ABSIM_ENOMEM, "out of memory");
+        goto cleanup;
+    }
     if (o->keep_paths && rank == 0) {
         kept = malloc((size_t)o->paths * (size_t)ntr * sizeof *kept);
         kept_pool = malloc((size_t)o->paths * sizeof *kept_pool);
@@ -227,7 +328,7 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
     int64_t start = 0;
     if (o->resume && rank == 0) {
         pending = absim_checkpoint_read(o->resume, &ck, &acc, &acc_alt, &out->max_conservation_error, kept,
-                                        kept_pool, kept_dr, kept_w, &start);
+                                        kept_pool, kept_dr, kept_w, vr.v, vr.n, &start);
         /* Rewrite the finished paths' rows into the new output file. */
         for (int64_t f = 0; pending == ABSIM_OK && o->h5 && o->keep_paths && f < start; f += wave_paths) {
             int64_t n = start - f < wave_paths ? start - f : wave_paths;
@@ -256,7 +357,7 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
                 (stopping || (o->checkpoint_interval > 0 && now_seconds() - last_checkpoint >= o->checkpoint_interval))) {
                 ck.paths_done = first;
                 pending = absim_checkpoint_write(o->checkpoint, &ck, &acc, &acc_alt, out->max_conservation_error,
-                                                 kept, kept_pool, kept_dr, kept_w);
+                                                 kept, kept_pool, kept_dr, kept_w, vr.v, vr.n);
                 if (pending != ABSIM_OK)
                     cmd = FAIL;
                 last_checkpoint = now_seconds();
@@ -306,6 +407,7 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
             absim_acc_add(&acc, row[COL_WEIGHT], row_group(row, &L, 0, 0), row_group(row, &L, 0, 1),
                           row_group(row, &L, 0, 2), row_group(row, &L, 0, 3), row[COL_IRR], row[COL_POOL_LOSS],
                           row[COL_POOL_DR], orig);
+            vr_add(&vr, first + i, row[COL_WEIGHT], row_group(row, &L, 0, 0));
             if (plan.has_alt)
                 absim_acc_add(&acc_alt, row[COL_WEIGHT], row_group(row, &L, 1, 0), row_group(row, &L, 1, 1),
                               row_group(row, &L, 1, 2), row_group(row, &L, 1, 3), row[COL_ALT_IRR],
@@ -344,6 +446,7 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
     if (rc != ABSIM_OK)
         goto cleanup;
     absim_acc_summarize(&acc, &out->summary);
+    vr_finish(&vr, &out->summary, &acc);
     if (o->keep_paths) {
         rc = exact_quantiles(&out->summary, kept, kept_pool, kept_dr, kept_w, o->paths, ntr);
         if (rc != ABSIM_OK)
@@ -366,6 +469,7 @@ cleanup:
         absim_path_scratch_free(&scratch[i]);
     free(scratch);
     free(row0);
+    free(vr.v);
     free(rows);
     free(wave_loss);
     free(kept);
