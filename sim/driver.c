@@ -145,6 +145,33 @@ static double se_of(double s1, double s2, double n)
     return var > 0 ? sqrt(var / n) : 0.0;
 }
 
+/* Current standard error of tranche t's EL (independent paths, pairs or
+ * replicates), for the target_stderr stopping rule. */
+static double current_se(const vr_groups *g, const absim_acc *acc, int t)
+{
+    const int nt = g->ntr;
+    if (g->mode == 1) {
+        const double *s1 = g->v + 2 * nt;
+        return se_of(s1[t], s1[nt + t], g->v[6 * nt]);
+    }
+    if (g->mode == 2) {
+        double a1 = 0, a2 = 0;
+        int R = 0;
+        for (int r = 0; r < ABSIM_QMC_REPLICATES; r++) {
+            const double *grp = g->v + (size_t)r * (2 * (size_t)nt + 1);
+            if (grp[2 * nt] > 0) {
+                double el = grp[t] / grp[2 * nt];
+                a1 += el;
+                a2 += el * el;
+                R++;
+            }
+        }
+        return se_of(a1, a2, R);
+    }
+    const absim_dist *d = &acc->tranche[t];
+    return se_of(d->sum_wx, d->sum_w2x2, (double)d->n);
+}
+
 /* Replace the summary's EL and PD standard errors by the group ones. */
 static void vr_finish(const vr_groups *g, absim_summary *s, const absim_acc *acc)
 {
@@ -325,12 +352,16 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
      * (DONE). `pending` holds rank 0's failure until it is broadcast. */
     enum { GO = 0, STOP = 1, FAIL = 2, DONE = 3 };
     int pending = ABSIM_OK;
+    const int target = o->target_stderr > 0.0;
+    if (o->h5 && rank == 0 && !target && pending == ABSIM_OK)
+        pending = absim_h5_scenario_begin(o->h5, sc->name, o->paths, o->keep_paths);
     int64_t start = 0;
-    if (o->resume && rank == 0) {
+    if (o->resume && rank == 0 && pending == ABSIM_OK) {
         pending = absim_checkpoint_read(o->resume, &ck, &acc, &acc_alt, &out->max_conservation_error, kept,
                                         kept_pool, kept_dr, kept_w, vr.v, vr.n, &start);
         /* Rewrite the finished paths' rows into the new output file. */
-        for (int64_t f = 0; pending == ABSIM_OK && o->h5 && o->keep_paths && f < start; f += wave_paths) {
+        for (int64_t f = 0; pending == ABSIM_OK && o->h5 && o->keep_paths && o->target_stderr <= 0.0 && f < start;
+             f += wave_paths) {
             int64_t n = start - f < wave_paths ? start - f : wave_paths;
             pending = absim_h5_write_paths(o->h5, f, n, kept + (size_t)f * (size_t)ntr, kept_pool + f, kept_dr + f);
         }
@@ -341,6 +372,8 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
         absim_mpi_bcast_int(&lo);
         start = ((int64_t)hi << 31) | lo;
     }
+    int64_t done = o->paths; /* paths in the results */
+    int reached = 0;
     double last_checkpoint = now_seconds();
 
     for (int64_t first = start;; first += wave_paths) {
@@ -349,7 +382,7 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
             int stopping = o->stop && *o->stop;
             if (pending != ABSIM_OK)
                 cmd = FAIL;
-            else if (first >= o->paths)
+            else if (first >= o->paths || reached)
                 cmd = DONE;
             else if (stopping)
                 cmd = STOP;
@@ -423,24 +456,46 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
                 if (kept_w)
                     kept_w[g] = row[COL_WEIGHT];
             }
+            if (target && ((first + i + 1) % ABSIM_TARGET_CHECK == 0 || first + i + 1 == o->paths)) {
+                int ok = 1;
+                for (int t = 0; t < ntr && ok; t++)
+                    if (!deal->structure.tranches[t].residual && !(current_se(&vr, &acc, t) < o->target_stderr))
+                        ok = 0;
+                if (ok) {
+                    reached = 1;
+                    done = first + i + 1;
+                    break;
+                }
+            }
         }
-        if (o->h5 && o->keep_paths)
+        if (o->h5 && o->keep_paths && !target)
             pending = absim_h5_write_paths(o->h5, first, n, wave_loss, kept_pool + first, kept_dr + first);
         double now = now_seconds();
         double every = o->progress == ABSIM_PROGRESS_BAR ? 0.25 : 5.0;
-        if (o->progress != ABSIM_PROGRESS_NONE && first + n < o->paths && now - last_report >= every) {
+        if (o->progress != ABSIM_PROGRESS_NONE && !reached && first + n < o->paths && now - last_report >= every) {
             progress_report(o, first + n, now - t0, 0);
             last_report = now;
         }
     }
     out->threads = nthreads;
+    out->paths = done;
     if (rank != 0) {
         rc = ABSIM_OK; /* only rank 0 summarises */
         goto cleanup;
     }
+    if (target && o->h5) {
+        /* The path count is known only now: create the group and write the kept rows. */
+        rc = absim_h5_scenario_begin(o->h5, sc->name, done, o->keep_paths);
+        for (int64_t f = 0; rc == ABSIM_OK && o->keep_paths && f < done; f += wave_paths) {
+            int64_t n = done - f < wave_paths ? done - f : wave_paths;
+            rc = absim_h5_write_paths(o->h5, f, n, kept + (size_t)f * (size_t)ntr, kept_pool + f, kept_dr + f);
+        }
+        if (rc != ABSIM_OK)
+            goto cleanup;
+    }
     out->seconds = now_seconds() - t0;
     if (o->progress != ABSIM_PROGRESS_NONE)
-        progress_report(o, o->paths, out->seconds, 1);
+        progress_report(o, done, out->seconds, 1);
 
     rc = absim_summary_init(&out->summary, ntr, deal->sim.nquantiles, deal->sim.quantiles);
     if (rc != ABSIM_OK)
@@ -448,7 +503,7 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
     absim_acc_summarize(&acc, &out->summary);
     vr_finish(&vr, &out->summary, &acc);
     if (o->keep_paths) {
-        rc = exact_quantiles(&out->summary, kept, kept_pool, kept_dr, kept_w, o->paths, ntr);
+        rc = exact_quantiles(&out->summary, kept, kept_pool, kept_dr, kept_w, done, ntr);
         if (rc != ABSIM_OK)
             goto cleanup;
     }

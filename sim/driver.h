@@ -36,7 +36,13 @@ typedef struct {
     const char *resume;            /* non-NULL: continue from this checkpoint */
     uint64_t config_hash;          /* identity of the config for checkpoints */
     double *pool_default_rate_out; /* non-NULL: per-path pool default rates (length paths, rank 0) */
+    double target_stderr;          /* > 0: stop at the first multiple of ABSIM_TARGET_CHECK paths where
+                                      every note's EL standard error is below it (paths = the cap) */
 } absim_run_options;
+
+/* Path counts at which a target_stderr run checks its standard errors:
+ * fixed multiples, so the stopping point does not depend on threads. */
+#define ABSIM_TARGET_CHECK 8192
 
 typedef struct {
     absim_summary summary;         /* the configured structure */
@@ -45,9 +51,12 @@ typedef struct {
     double seconds;
     int threads;                   /* threads used */
     double max_conservation_error; /* over all paths, currency units */
+    int64_t paths;                 /* paths run (< options.paths when target_stderr stopped early) */
 } absim_scenario_run;
 
-/* Run `o->paths` paths of scenario `sc`. Returns ABSIM_OK, ABSIM_ENOMEM,
+/* Run `o->paths` paths of scenario `sc` (fewer with target_stderr). When
+ * o->h5 is set, the scenario's group /results/<sc->name> is created and
+ * filled (rank 0). Returns ABSIM_OK, ABSIM_ENOMEM,
  * ABSIM_EIO (HDF5 write failed), ABSIM_EINTR (stopped) or another status
  * with a message set. On success *out must be released with
  * absim_scenario_run_free. */

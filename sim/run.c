@@ -40,6 +40,8 @@ static const char run_usage[] =
     "                          from a histogram accumulator, error <= 1e-4)\n"
     "  --format table|json     summary format on stdout (default: table)\n"
     "  --quiet                 no progress output on stderr\n"
+    "  --target-stderr X       add paths (in steps of 8192, up to --paths) until every\n"
+    "                          note's expected-loss standard error is below X\n"
     "  --checkpoint FILE       save the run's state to FILE every 60 s (see\n"
     "                          --checkpoint-interval) and on SIGINT/SIGTERM\n"
     "  --checkpoint-interval S seconds between checkpoints (default 60)\n"
@@ -59,7 +61,8 @@ static const char stress_usage[] =
     "\n"
     "options:\n"
     "  -o, --output OUT.h5     results file (default: absim-results.h5)\n"
-    "  --paths N, --seed S, --threads T, --no-paths, --quiet   as for `absim run`\n"
+    "  --paths N, --seed S, --threads T, --no-paths, --quiet, --target-stderr X\n"
+    "                          as for `absim run`\n"
     "  --format table|json     comparison format on stdout (default: table)\n"
     "  -h, --help              this help\n";
 
@@ -81,6 +84,7 @@ typedef struct {
     const char *checkpoint;
     const char *resume;
     double checkpoint_interval;
+    double target_stderr; /* < 0: config */
 } run_args;
 
 /* Parse the options shared by run and stress. Returns -1 on bad usage, 1
@@ -92,6 +96,7 @@ static int parse_args(const char *cmd, int argc, char **argv, run_args *a, int a
     a->paths = -1;
     a->threads = -1;
     a->checkpoint_interval = 60.0;
+    a->target_stderr = -1.0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *v;
         if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)
@@ -126,6 +131,9 @@ static int parse_args(const char *cmd, int argc, char **argv, run_args *a, int a
         } else if (allow_scenario && strcmp(arg, "--checkpoint-interval") == 0) {
             if (!(v = absim_cli_value(cmd, argc, argv, &i)) ||
                 absim_cli_double(cmd, arg, v, 0.0, 1e9, &a->checkpoint_interval))
+                return -1;
+        } else if (strcmp(arg, "--target-stderr") == 0) {
+            if (!(v = absim_cli_value(cmd, argc, argv, &i)) || absim_cli_double(cmd, arg, v, 0.0, 1.0, &a->target_stderr))
                 return -1;
         } else if (strcmp(arg, "--no-paths") == 0) {
             a->no_paths = 1;
@@ -306,17 +314,8 @@ static int run_scenarios(const char *cmd, const run_args *a, int stress)
         o.checkpoint = a->checkpoint;
         o.checkpoint_interval = a->checkpoint_interval;
         o.resume = a->resume;
+        o.target_stderr = a->target_stderr >= 0.0 ? a->target_stderr : deal.sim.target_stderr;
         o.config_hash = absim_checkpoint_hash(meta.config_text, strlen(meta.config_text), 0);
-        int begun = 1;
-        if (rank == 0 && absim_h5_scenario_begin(h5, scenarios[s]->name, paths, keep) != ABSIM_OK) {
-            fprintf(stderr, "absim %s: cannot write %s: %s\n", cmd, a->output, absim_error_message());
-            begun = 0;
-        }
-        absim_mpi_bcast_int(&begun);
-        if (!begun) {
-            code = ABSIM_EXIT_OUTPUT;
-            goto cleanup;
-        }
         int rc = absim_driver_run(&deal, scenarios[s], &o, &runs[s]);
         if (rc == ABSIM_EINTR) {
             if (rank == 0)

@@ -75,6 +75,27 @@ assert np.array_equal(sa["expected_loss"][()], sb["expected_loss"][()])
 assert np.max(np.abs(sa["var"][()] - sb["var"][()])) <= 1e-4 + 1e-12
 assert np.max(np.abs(sa["es"][()] - sb["es"][()])) <= 1e-4 + 1e-12'
 
+# --target-stderr stops at the same multiple of 8192 paths for any thread count.
+cat > target.yaml <<'YAML'
+deal: {name: target, periods: 1, period_months: 12}
+simulation: {paths: 100000, seed: 3, quantiles: [0.99]}
+rates: {model: flat, r0: 0.0}
+pool: {lines: [{name: l, count: 2000, balance: 1.0e8, coupon: 0.0, term: 1, amortization: bullet,
+                pd: 0.02, recovery: {mean: 0.4}}]}
+correlation: {systematic: 0.2}
+structure: {tranches: [{name: S, balance: 9.0e7, coupon: 0.0}, {name: J, balance: 1.0e7, coupon: 0.0}]}
+YAML
+check "target t1" expect_code 0 "$absim" run target.yaml --target-stderr 0.001 --threads 1 --quiet --format json -o tg1.h5
+cp out.txt tg1.json
+check "target t2" expect_code 0 "$absim" run target.yaml --target-stderr 0.001 --threads 2 --quiet --format json -o tg2.h5
+check "target same stop" $py -c '
+import json, h5py
+a=json.load(open("tg1.json")); b=json.load(open("out.txt"))
+assert a["paths"]==b["paths"] and a["paths"] % 8192 == 0 and a["paths"] < 100000, (a["paths"], b["paths"])
+assert all(t["expected_loss_stderr"] < 0.001 for t in a["tranches"])
+assert [t["expected_loss"] for t in a["tranches"]]==[t["expected_loss"] for t in b["tranches"]]
+f=h5py.File("tg2.h5"); assert f["results/base/paths/tranche_loss"].shape==(a["paths"],2)'
+
 # Unwritable output: exit 3 and nothing left behind.
 mkdir -p ro && chmod 555 ro
 if [ "$(id -u)" = 0 ]; then target=/proc/absim-cannot-write/out.h5; else target=ro/out.h5; fi
