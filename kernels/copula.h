@@ -7,10 +7,14 @@
  * t_nu^-1(F(k))), the loan defaults by period k when
  *     b_g Z_g + b_s Z_s + c e_i <= c_k * m,    m = 1 (gaussian) or sqrt(W/nu).
  * Two exact samplers, chosen per line by absim_line_model_init():
- *   - loan by loan: one normal e_i per loan, period by binary search;
+ *   - loan by loan: one uniform U_i per loan (e_i = Phi^-1(U_i), evaluated
+ *     only for defaulters), period by binary search on the thresholds;
  *   - conditional binomial: given the factors, N ~ Binomial(count, q_T(Z))
- *     defaulters by T, then each defaulter's period by inverse CDF on
- *     q_k(Z)/q_T(Z). Cost O(1 + defaults), independent of count. */
+ *     defaulters by T, then each defaulter's e conditional on default,
+ *     e = Phi^-1(u q_T), and the same binary search (or, when N is large
+ *     against T, a sequential-binomial split over periods). Cost
+ *     O(1 + min(defaults, T)), independent of count.
+ * See docs/generators.md for the cost rule. */
 #ifndef ABSIM_COPULA_H
 #define ABSIM_COPULA_H
 

@@ -1,6 +1,7 @@
 /* rates.h -- short-rate paths: flat, Vasicek, CIR, Hull-White.
  *
- * Convention: r[0] = r_1 = r0 (+ shift); r[k-1] = r_k is known at the start
+ * Convention: r[0] = r_1 = r0 (+ shift) -- for Hull-White r_1 = z(dt) (+ shift)
+ * so that E[DF_1] matches the curve; r[k-1] = r_k is known at the start
  * of period k and sets that period's floating coupons. Transitions are
  * exact: Vasicek/Hull-White Gaussian, CIR non-central chi-square
  * (gsl_ran_chisq / gsl_ran_poisson mixture). Hull-White uses Vasicek with a
@@ -18,6 +19,10 @@ typedef struct {
     double dt;             /* years per period */
     double r0, kappa, theta, sigma;
     double *drift;         /* hull_white: per-step mean add-on, length T (else NULL) */
+    double decay;          /* exp(-kappa dt) */
+    double step_sd;        /* sd of one Gaussian step (vasicek, hull_white) */
+    double cir_scale;      /* cir: c = sigma^2 (1 - decay) / (4 kappa) */
+    double cir_df;         /* cir: d = 4 kappa theta / sigma^2 */
 } absim_rate_plan;
 
 /* Prepare a plan for T periods of dt years with r0, theta (or the zero

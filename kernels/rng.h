@@ -53,7 +53,7 @@ double absim_rng_gaussian_icdf(absim_rng *r);
 void absim_rng_bind_gsl(gsl_rng *g, absim_rng *r);
 
 /* The gsl_rng_type used by absim_rng_bind_gsl ("philox4x64"). */
-extern const gsl_rng_type *absim_rng_type_philox;
+extern const gsl_rng_type *const absim_rng_type_philox;
 
 /* Name of the generator, written to output metadata. */
 #define ABSIM_RNG_NAME "philox4x64-10"
