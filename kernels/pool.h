@@ -9,9 +9,12 @@
  *
  * Conventions (SPEC section 1): a loan defaulting in period k pays nothing
  * in k; its defaulted principal is its start-of-k balance; its recovery
- * arrives in period min(k + lag, T). Floating coupons are r_k + spread; a
- * floating level-pay loan amortizes on the annuity schedule of its initial
- * rate r0 + spread (interest floats, the principal schedule does not). */
+ * arrives in period min(k + lag, T). Floating coupons are r_k + spread
+ * (floored at 0); a floating level-pay loan amortizes on the annuity
+ * schedule of its initial rate r0 + spread (interest floats, the principal
+ * schedule does not). Prepayments: SMM_k x the balance left after k's
+ * scheduled principal. Interest of period k is rate x dt x start-of-k
+ * balance. All amounts are >= 0 (rounding below zero is clamped). */
 #ifndef ABSIM_POOL_H
 #define ABSIM_POOL_H
 
@@ -31,10 +34,20 @@ typedef struct {
     double *defaults;         /* principal of loans defaulting in k */
     double *recoveries;       /* recovery cash received in k */
     double *losses;           /* defaulted principal less its recovery, by default period */
+    double *pending;          /* value at end of k of loans defaulted by k and awaiting
+                               * recovery: their recoveries still to come (what a clean-up
+                               * call in k sells them for); 0 at T */
 } absim_collateral;
 
 int absim_collateral_alloc(absim_collateral *c, int T);
 void absim_collateral_free(absim_collateral *c);
+
+/* Scheduled balance factor of one loan of `line` without prepayments or
+ * defaults: sch[k] for k = 0..T (sch[0] = 1, 0 from the term on). Level
+ * annuity at the periodic rate coupon x dt (floating: max(0, r0 + spread)
+ * x dt; straight line when that rate is 0), linear (n-k)/n, bullet 1 until
+ * the term. */
+void absim_pool_schedule(const absim_line *line, int T, double dt, double r0, double *sch);
 
 /* Per-run pool plan (struct of arrays). Per-loan profiles are stored line-
  * major: x[l * (T+1) + k], k = 0..T. */
@@ -56,16 +69,23 @@ typedef struct {
     double *prepay;            /* prepayment in k (per unit) */
     /* no-default pool totals, per period index k-1 (length T) */
     double *total_start;       /* performing balance at start */
+    double *total_end;         /* performing balance at end */
     double *total_sched, *total_prepay;
     double *total_fixed_interest;    /* fixed-coupon interest amount */
     double *total_float_balance;     /* floating balance at start (x r_k dt gives index interest) */
     double *total_float_spread;      /* sum floating balance x spread x dt */
+    int nfloating;             /* lines with a floating coupon */
+    double min_spread;         /* smallest floating spread (coupon floor check) */
 } absim_pool_plan;
 
 /* Build the plan for `deal` with every line's SMM multiplied by
  * cpr_multiplier (SPEC scenario knob). Returns ABSIM_OK / ABSIM_ENOMEM. */
 int absim_pool_plan_init(absim_pool_plan *p, const absim_deal *deal, double cpr_multiplier);
 void absim_pool_plan_free(absim_pool_plan *p);
+
+/* Annual coupon rate of line l in period k given r_k: fixed coupon, or
+ * max(0, r_k + spread) (floating coupons are floored at zero). */
+double absim_pool_line_rate(const absim_pool_plan *p, int l, double rk);
 
 /* Collateral cash flows of one path.
  *   r          rate path, length T (r[k-1] = r_k)

@@ -7,7 +7,9 @@
  * principal (sequential or pro rata down to (1 - oc_target) x performing
  * collateral; a breached trigger forces sequential and, for oc/ic, diverts
  * all remaining cash to the most senior notes), then the residual. Clean-up
- * call and final period as in SPEC section 1. Cash is conserved exactly:
+ * call and final period as in SPEC section 1 (in the call period and at T
+ * the performing loans are sold at par and loans awaiting recovery for the
+ * recoveries still to come, c->pending). Cash is conserved exactly:
  * collections + reserve release = fees + interest + principal + residual +
  * reserve build.
  *
@@ -22,6 +24,7 @@
 #define ABSIM_MAX_TRANCHES 32
 #define ABSIM_MAX_FEES 16
 #define ABSIM_MAX_TRIGGERS 16
+#define ABSIM_MAX_PERIODS 2400 /* 200 years of monthly periods (residual IRR buffer) */
 
 typedef struct {
     int T;
@@ -70,6 +73,7 @@ typedef struct {
     int first_loss[ABSIM_MAX_TRANCHES];    /* first period the tranche is impaired; 0 = never */
     double residual_irr;                   /* annualised IRR of the residual; NAN if no residual */
     double collections_lost;               /* cash lost to the originator's estate/commingling */
+    int end_period;                        /* last period of the deal: T, or the clean-up call period */
 } absim_waterfall_result;
 
 /* Optional period-by-period trace (for `absim cashflow` and tests). Arrays
@@ -78,6 +82,9 @@ typedef struct {
     double *fees, *reserve_balance, *residual, *collections_lost;
     double *note_interest, *note_principal, *note_balance, *note_shortfall;
     int *trigger_breached;   /* 1 if any trigger breached in period k */
+    double *collections;     /* cash the SPV received in k (after isolation effects, incl. sales) */
+    double *sale_performing; /* performing loans sold at par in k (clean-up call or period T) */
+    double *sale_recoveries; /* loans awaiting recovery sold in k (clean-up call) */
 } absim_waterfall_trace;
 
 int absim_waterfall_trace_alloc(absim_waterfall_trace *t, int T, int nnotes);

@@ -1,0 +1,308 @@
+/* pool.c -- pool cash flows of one path from aggregated default events.
+ *
+ * absim_pool_plan_init() builds, once per run, the per-loan profile of every
+ * line (performing balance factor, scheduled principal and prepayment per
+ * unit of original balance, period by period) and the no-default pool
+ * totals. absim_pool_path() starts from those totals and, for each line with
+ * defaults, subtracts the cumulative defaulted loans times the profile from
+ * the default period on, so a path costs O(T + sum over defaulting lines of
+ * T) and allocates nothing.
+ *
+ * Invariants: profile factor[l][0] = 1, factor is non-increasing and 0 from
+ * the term on; sched + prepay + factor[k] = factor[k-1]; every output amount
+ * is >= 0; recoveries of period-k defaults land in min(k + lag, T). */
+#include "pool.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "laws.h"
+#include "status.h"
+
+int absim_collateral_alloc(absim_collateral *c, int T)
+{
+    size_t n = T > 0 ? (size_t)T : 1;
+    memset(c, 0, sizeof *c);
+    c->T = T;
+    c->balance_start = calloc(n, sizeof(double));
+    c->balance_end = calloc(n, sizeof(double));
+    c->interest = calloc(n, sizeof(double));
+    c->sched_principal = calloc(n, sizeof(double));
+    c->prepayments = calloc(n, sizeof(double));
+    c->defaults = calloc(n, sizeof(double));
+    c->recoveries = calloc(n, sizeof(double));
+    c->losses = calloc(n, sizeof(double));
+    c->pending = calloc(n, sizeof(double));
+    if (!c->balance_start || !c->balance_end || !c->interest || !c->sched_principal || !c->prepayments ||
+        !c->defaults || !c->recoveries || !c->losses || !c->pending) {
+        absim_collateral_free(c);
+        return absim_error_set(ABSIM_ENOMEM, "out of memory allocating collateral for %d periods", T);
+    }
+    return ABSIM_OK;
+}
+
+void absim_collateral_free(absim_collateral *c)
+{
+    free(c->balance_start);
+    free(c->balance_end);
+    free(c->interest);
+    free(c->sched_principal);
+    free(c->prepayments);
+    free(c->defaults);
+    free(c->recoveries);
+    free(c->losses);
+    free(c->pending);
+    memset(c, 0, sizeof *c);
+}
+
+void absim_pool_schedule(const absim_line *line, int T, double dt, double r0, double *sch)
+{
+    int n = line->term;
+    double rate = line->floating ? fmax(0.0, r0 + line->spread) : line->coupon;
+    double i = rate * dt;
+    sch[0] = 1.0;
+    for (int k = 1; k <= T; k++) {
+        if (k >= n) {
+            sch[k] = 0.0;
+            continue;
+        }
+        switch (line->amortization) {
+        case ABSIM_AMORT_BULLET:
+            sch[k] = 1.0;
+            break;
+        case ABSIM_AMORT_LEVEL:
+            if (i > 0.0) {
+                /* ((1+i)^n - (1+i)^k) / ((1+i)^n - 1), in a form exact for small i */
+                double a_n = -expm1(-n * log1p(i));       /* 1 - (1+i)^-n */
+                double a_r = -expm1(-(n - k) * log1p(i)); /* 1 - (1+i)^-(n-k) */
+                sch[k] = a_r / a_n;
+                break;
+            }
+            /* zero rate: the annuity is straight-line */
+            /* fall through */
+        case ABSIM_AMORT_LINEAR:
+        default:
+            sch[k] = (double)(n - k) / (double)n;
+            break;
+        }
+    }
+}
+
+double absim_pool_line_rate(const absim_pool_plan *p, int l, double rk)
+{
+    return p->floating[l] ? fmax(0.0, rk + p->spread[l]) : p->coupon[l];
+}
+
+void absim_pool_plan_free(absim_pool_plan *p)
+{
+    free(p->count);
+    free(p->loan_balance);
+    free(p->floating);
+    free(p->coupon);
+    free(p->spread);
+    free(p->lag);
+    free(p->rec_mean);
+    free(p->rec_stdev);
+    free(p->rec_loading);
+    free(p->factor);
+    free(p->sched);
+    free(p->prepay);
+    free(p->total_start);
+    free(p->total_end);
+    free(p->total_sched);
+    free(p->total_prepay);
+    free(p->total_fixed_interest);
+    free(p->total_float_balance);
+    free(p->total_float_spread);
+    memset(p, 0, sizeof *p);
+}
+
+int absim_pool_plan_init(absim_pool_plan *p, const absim_deal *deal, double cpr_multiplier)
+{
+    int rc = ABSIM_OK;
+    double *sch = NULL, *smm = NULL;
+    memset(p, 0, sizeof *p);
+    if (deal->periods < 1 || deal->nlines < 1 || deal->period_months < 1)
+        return absim_error_set(ABSIM_EINVAL, "pool plan: need at least one period and one line");
+    const int T = deal->periods;
+    const size_t L = (size_t)deal->nlines, P = (size_t)T + 1;
+    p->T = T;
+    p->nlines = deal->nlines;
+    p->dt = deal->period_months / 12.0;
+    p->count = calloc(L, sizeof *p->count);
+    p->loan_balance = calloc(L, sizeof *p->loan_balance);
+    p->floating = calloc(L, sizeof *p->floating);
+    p->coupon = calloc(L, sizeof *p->coupon);
+    p->spread = calloc(L, sizeof *p->spread);
+    p->lag = calloc(L, sizeof *p->lag);
+    p->rec_mean = calloc(L, sizeof *p->rec_mean);
+    p->rec_stdev = calloc(L, sizeof *p->rec_stdev);
+    p->rec_loading = calloc(L, sizeof *p->rec_loading);
+    p->factor = calloc(L * P, sizeof *p->factor);
+    p->sched = calloc(L * P, sizeof *p->sched);
+    p->prepay = calloc(L * P, sizeof *p->prepay);
+    p->total_start = calloc((size_t)T, sizeof *p->total_start);
+    p->total_end = calloc((size_t)T, sizeof *p->total_end);
+    p->total_sched = calloc((size_t)T, sizeof *p->total_sched);
+    p->total_prepay = calloc((size_t)T, sizeof *p->total_prepay);
+    p->total_fixed_interest = calloc((size_t)T, sizeof *p->total_fixed_interest);
+    p->total_float_balance = calloc((size_t)T, sizeof *p->total_float_balance);
+    p->total_float_spread = calloc((size_t)T, sizeof *p->total_float_spread);
+    sch = malloc(P * sizeof *sch);
+    smm = malloc(P * sizeof *smm);
+    if (!p->count || !p->loan_balance || !p->floating || !p->coupon || !p->spread || !p->lag || !p->rec_mean ||
+        !p->rec_stdev || !p->rec_loading || !p->factor || !p->sched || !p->prepay || !p->total_start ||
+        !p->total_end || !p->total_sched || !p->total_prepay || !p->total_fixed_interest ||
+        !p->total_float_balance || !p->total_float_spread || !sch || !smm) {
+        rc = absim_error_set(ABSIM_ENOMEM, "out of memory preparing the pool (%d lines, %d periods)", deal->nlines, T);
+        goto cleanup;
+    }
+    p->min_spread = INFINITY;
+    for (int l = 0; l < p->nlines; l++) {
+        const absim_line *line = &deal->lines[l];
+        int64_t count = line->count > 0 ? line->count : 1;
+        double bal = line->balance;
+        p->count[l] = count;
+        p->loan_balance[l] = bal / (double)count;
+        p->floating[l] = line->floating;
+        p->coupon[l] = line->floating ? 0.0 : line->coupon;
+        p->spread[l] = line->floating ? line->spread : 0.0;
+        p->lag[l] = line->recovery_lag;
+        p->rec_mean[l] = line->recovery_mean;
+        p->rec_stdev[l] = line->recovery_stdev;
+        p->rec_loading[l] = line->recovery_loading;
+        p->original_balance += bal;
+        if (line->floating) {
+            p->nfloating++;
+            if (line->spread < p->min_spread)
+                p->min_spread = line->spread;
+        }
+
+        absim_pool_schedule(line, T, p->dt, deal->rates.r0, sch);
+        absim_law_prepay(line, T, deal->period_months, cpr_multiplier, smm);
+        double *fac = p->factor + (size_t)l * P, *sc = p->sched + (size_t)l * P, *pp = p->prepay + (size_t)l * P;
+        fac[0] = 1.0;
+        for (int k = 1; k <= T; k++) {
+            double ratio = sch[k - 1] > 0.0 ? sch[k] / sch[k - 1] : 0.0;
+            double after = fac[k - 1] * ratio;   /* balance left after scheduled principal */
+            sc[k] = fac[k - 1] - after;
+            pp[k] = smm[k] * after;
+            fac[k] = after - pp[k];
+            if (fac[k] < 0.0)
+                fac[k] = 0.0;
+        }
+        for (int k = 1; k <= T; k++) {
+            double start = bal * fac[k - 1];
+            p->total_start[k - 1] += start;
+            p->total_end[k - 1] += bal * fac[k];
+            p->total_sched[k - 1] += bal * sc[k];
+            p->total_prepay[k - 1] += bal * pp[k];
+            if (line->floating) {
+                p->total_float_balance[k - 1] += start;
+                p->total_float_spread[k - 1] += start * line->spread * p->dt;
+            } else {
+                p->total_fixed_interest[k - 1] += start * line->coupon * p->dt;
+            }
+        }
+    }
+    if (p->nfloating == 0)
+        p->min_spread = 0.0;
+
+cleanup:
+    free(sch);
+    free(smm);
+    if (rc != ABSIM_OK)
+        absim_pool_plan_free(p);
+    return rc;
+}
+
+/* Interest of period k (1-based) of the whole pool without defaults. */
+static double pool_interest(const absim_pool_plan *p, int k, double rk)
+{
+    double interest = p->total_fixed_interest[k - 1];
+    if (p->nfloating == 0)
+        return interest;
+    if (rk + p->min_spread >= 0.0)
+        return interest + rk * p->dt * p->total_float_balance[k - 1] + p->total_float_spread[k - 1];
+    /* some floating coupon is floored at zero this period: line by line */
+    const size_t P = (size_t)p->T + 1;
+    for (int l = 0; l < p->nlines; l++)
+        if (p->floating[l])
+            interest += (double)p->count[l] * p->loan_balance[l] * p->factor[(size_t)l * P + k - 1] *
+                        fmax(0.0, rk + p->spread[l]) * p->dt;
+    return interest;
+}
+
+void absim_pool_path(const absim_pool_plan *p, const double *r, const int64_t *defaults, const double *recovered,
+                     absim_collateral *out)
+{
+    const int T = p->T;
+    const size_t P = (size_t)T + 1;
+    const double dt = p->dt;
+
+    for (int k = 1; k <= T; k++) {
+        out->balance_start[k - 1] = p->total_start[k - 1];
+        out->balance_end[k - 1] = p->total_end[k - 1];
+        out->interest[k - 1] = pool_interest(p, k, r[k - 1]);
+        out->sched_principal[k - 1] = p->total_sched[k - 1];
+        out->prepayments[k - 1] = p->total_prepay[k - 1];
+        out->defaults[k - 1] = 0.0;
+        out->recoveries[k - 1] = 0.0;
+        out->losses[k - 1] = 0.0;
+    }
+
+    for (int l = 0; l < p->nlines; l++) {
+        const int64_t *d = defaults + (size_t)l * T;
+        int first = 0;
+        while (first < T && d[first] == 0)
+            first++;
+        if (first == T)
+            continue;
+        const double *rec = recovered + (size_t)l * T;
+        const double *fac = p->factor + (size_t)l * P, *sc = p->sched + (size_t)l * P,
+                     *pp = p->prepay + (size_t)l * P;
+        const double lb = p->loan_balance[l];
+        const int lag = p->lag[l];
+        double cum = 0.0; /* loans defaulted by the end of k */
+        for (int k = first + 1; k <= T; k++) {
+            double before = cum; /* defaulted before k */
+            if (d[k - 1] > 0) {
+                double n = (double)d[k - 1];
+                double at_default = lb * fac[k - 1];  /* one loan's start-of-k balance */
+                double cash = rec[k - 1] * at_default;
+                int when = k + lag < T ? k + lag : T;
+                cum += n;
+                out->defaults[k - 1] += n * at_default;
+                out->recoveries[when - 1] += cash;
+                out->losses[k - 1] += n * at_default - cash;
+            }
+            double rate = absim_pool_line_rate(p, l, r[k - 1]);
+            out->balance_start[k - 1] -= before * lb * fac[k - 1];
+            out->balance_end[k - 1] -= cum * lb * fac[k];
+            out->interest[k - 1] -= cum * lb * fac[k - 1] * rate * dt;
+            out->sched_principal[k - 1] -= cum * lb * sc[k];
+            out->prepayments[k - 1] -= cum * lb * pp[k];
+        }
+    }
+
+    /* Clamp rounding below zero; pending = recovery cash of loans defaulted
+     * by k (defaults - losses, by default period) not yet received. */
+    double drawn = 0.0, received = 0.0;
+    for (int k = 1; k <= T; k++) {
+        drawn += out->defaults[k - 1] - out->losses[k - 1];
+        received += out->recoveries[k - 1];
+        double pending = drawn - received;
+        out->pending[k - 1] = k < T && pending > 0.0 ? pending : 0.0;
+        if (out->balance_start[k - 1] < 0.0)
+            out->balance_start[k - 1] = 0.0;
+        if (out->balance_end[k - 1] < 0.0)
+            out->balance_end[k - 1] = 0.0;
+        if (out->interest[k - 1] < 0.0)
+            out->interest[k - 1] = 0.0;
+        if (out->sched_principal[k - 1] < 0.0)
+            out->sched_principal[k - 1] = 0.0;
+        if (out->prepayments[k - 1] < 0.0)
+            out->prepayments[k - 1] = 0.0;
+    }
+}

@@ -1,0 +1,316 @@
+/* test_pool.c -- unit tests of the pool kernel (kernels/pool.c).
+ *
+ * The kernel's aggregated computation (no-default totals minus defaulted
+ * loans times per-loan profiles) is checked against a naive loan-by-loan,
+ * period-by-period simulation written here from first principles (annuity
+ * payment, straight-line and bullet schedules, SMM on the balance left
+ * after scheduled principal) on random deals and random default patterns. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "testutil.h"
+
+#include "deal.h"
+#include "pool.h"
+#include "status.h"
+
+/* Small deterministic generator for test data (not the model's RNG). */
+static uint64_t lcg_state;
+static double unif(void)
+{
+    lcg_state = lcg_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(lcg_state >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static void deal_init(absim_deal *d, int T, int period_months, int nlines)
+{
+    memset(d, 0, sizeof *d);
+    d->periods = T;
+    d->period_months = period_months;
+    d->nlines = nlines;
+    d->lines = calloc((size_t)nlines, sizeof *d->lines);
+    assert_non_null(d->lines);
+    d->rates.r0 = 0.03;
+}
+
+static void line_set(absim_line *l, int64_t count, double balance, double coupon, int floating, double spread,
+                     int term, absim_amort amort, double cpr, int lag)
+{
+    memset(l, 0, sizeof *l);
+    l->count = count;
+    l->balance = balance;
+    l->coupon = floating ? 0.0 : coupon;
+    l->floating = floating;
+    l->spread = floating ? spread : 0.0;
+    l->term = term;
+    l->amortization = amort;
+    l->law = ABSIM_LAW_PD;
+    l->law_value = 0.02;
+    l->recovery_mean = 0.4;
+    l->recovery_lag = lag;
+    l->prepay = cpr > 0.0 ? ABSIM_PREPAY_CPR : ABSIM_PREPAY_NONE;
+    l->prepay_value = cpr;
+}
+
+/* Scheduled principal of a loan with balance b, periodic rate i and m
+ * periods left (m >= 1), from first principles. */
+static double naive_sched(absim_amort amort, double b, double i, int m)
+{
+    if (m <= 0)
+        return 0.0;
+    switch (amort) {
+    case ABSIM_AMORT_BULLET:
+        return m == 1 ? b : 0.0;
+    case ABSIM_AMORT_LEVEL:
+        if (i > 0.0) {
+            double payment = b * i / (1.0 - pow(1.0 + i, -m));
+            return payment - b * i;
+        }
+        return b / m;
+    case ABSIM_AMORT_LINEAR:
+    default:
+        return b / m;
+    }
+}
+
+/* The collateral of the deal computed loan by loan. tau[l][i] = default
+ * period of loan i of line l (0 = never), rate[l][i] its recovery rate. */
+static void naive_pool(const absim_deal *d, const double *r, int *const *tau, double *const *rate, absim_collateral *c)
+{
+    const int T = d->periods;
+    const double dt = d->period_months / 12.0;
+    for (int k = 0; k < T; k++)
+        c->balance_start[k] = c->balance_end[k] = c->interest[k] = c->sched_principal[k] = c->prepayments[k] =
+            c->defaults[k] = c->recoveries[k] = c->losses[k] = 0.0;
+    for (int l = 0; l < d->nlines; l++) {
+        const absim_line *line = &d->lines[l];
+        double smm = line->prepay == ABSIM_PREPAY_CPR ? 1.0 - pow(1.0 - line->prepay_value, d->period_months / 12.0)
+                                                      : 0.0;
+        double sched_rate = (line->floating ? fmax(0.0, d->rates.r0 + line->spread) : line->coupon) * dt;
+        for (int64_t i = 0; i < line->count; i++) {
+            double b = line->balance / (double)line->count;
+            for (int k = 1; k <= T; k++) {
+                c->balance_start[k - 1] += b;
+                if (tau[l][i] == k) {
+                    double cash = rate[l][i] * b;
+                    int when = k + line->recovery_lag < T ? k + line->recovery_lag : T;
+                    c->defaults[k - 1] += b;
+                    c->recoveries[when - 1] += cash;
+                    c->losses[k - 1] += b - cash;
+                    b = 0.0;
+                    break;
+                }
+                double coupon = line->floating ? fmax(0.0, r[k - 1] + line->spread) : line->coupon;
+                c->interest[k - 1] += coupon * dt * b;
+                double s = naive_sched(line->amortization, b, sched_rate, line->term - k + 1);
+                double p = smm * (b - s);
+                c->sched_principal[k - 1] += s;
+                c->prepayments[k - 1] += p;
+                b -= s + p;
+                c->balance_end[k - 1] += b;
+            }
+        }
+    }
+}
+
+static void test_pool_schedule_level(void **state)
+{
+    (void)state;
+    absim_line l;
+    line_set(&l, 1, 1.0, 0.06, 0, 0.0, 12, ABSIM_AMORT_LEVEL, 0.0, 0);
+    double sch[16];
+    absim_pool_schedule(&l, 15, 1.0 / 12.0, 0.0, sch);
+    /* balance of a 12-month 6% annuity after k payments: (q^12 - q^k)/(q^12 - 1) */
+    double q = 1.005;
+    for (int k = 0; k <= 15; k++) {
+        double expect = k >= 12 ? 0.0 : (pow(q, 12) - pow(q, k)) / (pow(q, 12) - 1.0);
+        assert_close(sch[k], expect, 1e-14);
+    }
+    l.amortization = ABSIM_AMORT_BULLET;
+    absim_pool_schedule(&l, 15, 1.0 / 12.0, 0.0, sch);
+    assert_close(sch[11], 1.0, 0.0);
+    assert_close(sch[12], 0.0, 0.0);
+}
+
+/* Random deals, random default patterns: kernel == naive to rounding. */
+static void test_pool_matches_naive(void **state)
+{
+    (void)state;
+    lcg_state = 12345;
+    for (int trial = 0; trial < 40; trial++) {
+        int T = 1 + (int)(unif() * 30), pm = trial % 3 == 0 ? 3 : 1, nlines = 1 + (int)(unif() * 4);
+        absim_deal d;
+        deal_init(&d, T, pm, nlines);
+        d.rates.r0 = 0.01 + 0.04 * unif();
+        for (int l = 0; l < nlines; l++) {
+            int floating = unif() < 0.3;
+            line_set(&d.lines[l], 1 + (int64_t)(unif() * 12), 1000.0 + 1e5 * unif(), 0.1 * unif(), floating,
+                     -0.02 + 0.05 * unif(), 1 + (int)(unif() * (T + 6)), (absim_amort)(int)(unif() * 3),
+                     unif() < 0.7 ? 0.3 * unif() : 0.0, (int)(unif() * 5));
+        }
+        absim_pool_plan plan;
+        assert_int_equal(absim_pool_plan_init(&plan, &d, 1.0), ABSIM_OK);
+        double *r = malloc((size_t)T * sizeof *r);
+        int64_t *def = calloc((size_t)nlines * T, sizeof *def);
+        double *rec = calloc((size_t)nlines * T, sizeof *rec);
+        int **tau = calloc((size_t)nlines, sizeof *tau);
+        double **rate = calloc((size_t)nlines, sizeof *rate);
+        assert_true(r && def && rec && tau && rate);
+        for (int k = 0; k < T; k++)
+            r[k] = -0.01 + 0.07 * unif(); /* negative sometimes: floored floating coupons */
+        for (int l = 0; l < nlines; l++) {
+            tau[l] = calloc((size_t)d.lines[l].count, sizeof **tau);
+            rate[l] = calloc((size_t)d.lines[l].count, sizeof **rate);
+            for (int64_t i = 0; i < d.lines[l].count; i++) {
+                if (unif() < 0.5) {
+                    tau[l][i] = 1 + (int)(unif() * T);
+                    rate[l][i] = unif();
+                    def[(size_t)l * T + tau[l][i] - 1] += 1;
+                    rec[(size_t)l * T + tau[l][i] - 1] += rate[l][i];
+                }
+            }
+            /* stale recovery sums where nothing defaults must be ignored */
+            for (int k = 0; k < T; k++)
+                if (def[(size_t)l * T + k] == 0)
+                    rec[(size_t)l * T + k] = 99.0;
+        }
+        absim_collateral got, want;
+        assert_int_equal(absim_collateral_alloc(&got, T), ABSIM_OK);
+        assert_int_equal(absim_collateral_alloc(&want, T), ABSIM_OK);
+        absim_pool_path(&plan, r, def, rec, &got);
+        naive_pool(&d, r, tau, rate, &want);
+        double tol = 1e-9 * plan.original_balance;
+        double drawn = 0.0, received = 0.0;
+        for (int k = 0; k < T; k++) {
+            assert_close(got.balance_start[k], want.balance_start[k], tol);
+            assert_close(got.balance_end[k], want.balance_end[k], tol);
+            assert_close(got.interest[k], want.interest[k], tol);
+            assert_close(got.sched_principal[k], want.sched_principal[k], tol);
+            assert_close(got.prepayments[k], want.prepayments[k], tol);
+            assert_close(got.defaults[k], want.defaults[k], tol);
+            assert_close(got.recoveries[k], want.recoveries[k], tol);
+            assert_close(got.losses[k], want.losses[k], tol);
+            /* balance identity and pending recoveries */
+            assert_close(got.balance_start[k] - got.defaults[k] - got.sched_principal[k] - got.prepayments[k],
+                         got.balance_end[k], tol);
+            drawn += want.defaults[k] - want.losses[k];
+            received += want.recoveries[k];
+            assert_close(got.pending[k], k == T - 1 ? 0.0 : drawn - received, tol);
+        }
+        absim_collateral_free(&got);
+        absim_collateral_free(&want);
+        for (int l = 0; l < nlines; l++) {
+            free(tau[l]);
+            free(rate[l]);
+        }
+        free(tau);
+        free(rate);
+        free(r);
+        free(def);
+        free(rec);
+        absim_pool_plan_free(&plan);
+        absim_deal_free(&d);
+    }
+}
+
+/* Without defaults the path is the precomputed totals; the balance runs off
+ * exactly by the term. */
+static void test_pool_no_defaults(void **state)
+{
+    (void)state;
+    absim_deal d;
+    deal_init(&d, 24, 1, 2);
+    line_set(&d.lines[0], 100, 1e6, 0.06, 0, 0.0, 24, ABSIM_AMORT_LEVEL, 0.1, 3);
+    line_set(&d.lines[1], 50, 5e5, 0.0, 1, 0.02, 12, ABSIM_AMORT_LINEAR, 0.0, 0);
+    absim_pool_plan plan;
+    assert_int_equal(absim_pool_plan_init(&plan, &d, 1.0), ABSIM_OK);
+    assert_close(plan.original_balance, 1.5e6, 1e-6);
+    double r[24];
+    int64_t def[48] = {0};
+    double rec[48] = {0};
+    for (int k = 0; k < 24; k++)
+        r[k] = 0.03;
+    absim_collateral c;
+    assert_int_equal(absim_collateral_alloc(&c, 24), ABSIM_OK);
+    absim_pool_path(&plan, r, def, rec, &c);
+    double principal = 0.0;
+    for (int k = 0; k < 24; k++) {
+        principal += c.sched_principal[k] + c.prepayments[k];
+        assert_close(c.defaults[k], 0.0, 0.0);
+        assert_close(c.recoveries[k], 0.0, 0.0);
+    }
+    assert_close(principal, 1.5e6, 1e-6);
+    assert_close(c.balance_end[23], 0.0, 1e-6);
+    assert_close(c.balance_end[11], c.balance_start[12], 1e-9);
+    /* linear floating line: 500000/12 a month, interest (0.03+0.02)/12 on the balance */
+    assert_close(c.interest[0], 1e6 * 0.005 + 5e5 * 0.05 / 12.0, 1e-6);
+    /* cpr multiplier 0 removes prepayments */
+    absim_pool_plan_free(&plan);
+    assert_int_equal(absim_pool_plan_init(&plan, &d, 0.0), ABSIM_OK);
+    absim_pool_path(&plan, r, def, rec, &c);
+    for (int k = 0; k < 24; k++)
+        assert_close(c.prepayments[k], 0.0, 0.0);
+    absim_collateral_free(&c);
+    absim_pool_plan_free(&plan);
+    absim_deal_free(&d);
+}
+
+/* Recovery timing: default in k with lag L arrives in min(k + L, T); with
+ * lag 0 in k itself; the defaulted principal is the start-of-k balance. */
+static void test_pool_recovery_timing(void **state)
+{
+    (void)state;
+    absim_deal d;
+    deal_init(&d, 6, 12, 1);
+    line_set(&d.lines[0], 4, 400.0, 0.10, 0, 0.0, 4, ABSIM_AMORT_LINEAR, 0.0, 3);
+    absim_pool_plan plan;
+    assert_int_equal(absim_pool_plan_init(&plan, &d, 1.0), ABSIM_OK);
+    double r[6] = {0};
+    int64_t def[6] = {0, 1, 0, 0, 1, 0}; /* one loan in period 2, one in period 5 (matured: 0 balance) */
+    double rec[6] = {0, 0.5, 0, 0, 0.5, 0};
+    absim_collateral c;
+    assert_int_equal(absim_collateral_alloc(&c, 6), ABSIM_OK);
+    absim_pool_path(&plan, r, def, rec, &c);
+    /* loan balance at start of period 2: 100 x 3/4 = 75 */
+    assert_close(c.defaults[1], 75.0, 1e-12);
+    assert_close(c.losses[1], 37.5, 1e-12);
+    assert_close(c.recoveries[4], 37.5, 1e-12); /* 2 + 3 = 5 */
+    assert_close(c.pending[1], 37.5, 1e-12);
+    assert_close(c.pending[3], 37.5, 1e-12);
+    assert_close(c.pending[4], 0.0, 1e-12);
+    /* period 2: three performing loans pay 10% on 75 each, and 25 each */
+    assert_close(c.interest[1], 3 * 7.5, 1e-12);
+    assert_close(c.sched_principal[1], 75.0, 1e-12);
+    assert_close(c.balance_start[1], 300.0, 1e-12);
+    assert_close(c.balance_end[1], 150.0, 1e-12);
+    assert_close(c.defaults[4], 0.0, 1e-12);
+    absim_collateral_free(&c);
+    absim_pool_plan_free(&plan);
+    /* lag beyond T: at T */
+    d.lines[0].recovery_lag = 10;
+    assert_int_equal(absim_pool_plan_init(&plan, &d, 1.0), ABSIM_OK);
+    assert_int_equal(absim_collateral_alloc(&c, 6), ABSIM_OK);
+    absim_pool_path(&plan, r, def, rec, &c);
+    assert_close(c.recoveries[5], 37.5, 1e-12);
+    assert_close(c.pending[5], 0.0, 0.0);
+    absim_collateral_free(&c);
+    absim_pool_plan_free(&plan);
+    absim_deal_free(&d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pool_schedule_level),
+        cmocka_unit_test(test_pool_matches_naive),
+        cmocka_unit_test(test_pool_no_defaults),
+        cmocka_unit_test(test_pool_recovery_timing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
