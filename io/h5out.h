@@ -26,23 +26,33 @@ int absim_h5_create(absim_h5 **h, const char *out_path, const absim_run_meta *me
                     const absim_tranche_table *tranches);
 
 /* Start /results/<scenario>: if keep_paths, create the per-path datasets
- * for `npaths` rows (chunked, compressed). */
+ * for `npaths` rows (chunked, compressed). ABSIM_EINVAL for an empty name,
+ * one containing '/', or a scenario already in the file. */
 int absim_h5_scenario_begin(absim_h5 *h, const char *scenario, int64_t npaths, int keep_paths);
 
 /* Write rows [first, first+n) of the current scenario's per-path datasets:
  * tranche_loss is n x ntranches row-major; pool_loss and pool_default_rate
- * have n entries. */
+ * have n entries (a NULL array is skipped). A no-op when keep_paths = 0.
+ * Rows never written read as NaN; scenario_end fails (ABSIM_EINVAL) if
+ * fewer than npaths rows were written in total. */
 int absim_h5_write_paths(absim_h5 *h, int64_t first, int64_t n, const double *tranche_loss,
                          const double *pool_loss, const double *pool_default_rate);
 
 /* Write the current scenario's summary/ and histogram/ groups, and end it. */
 int absim_h5_scenario_end(absim_h5 *h, const absim_summary *s);
 
+/* Optional: wall time of the current scenario, stored as the scenario
+ * group's wall_seconds attribute (what `absim report` prints as seconds).
+ * Without it, the time from scenario_begin to scenario_end is stored. */
+void absim_h5_set_scenario_seconds(absim_h5 *h, double seconds);
+
 /* Set the wall_seconds root attribute written at close. */
 void absim_h5_set_wall_seconds(absim_h5 *h, double seconds);
 
 /* Close. commit = 1: flush, fsync, rename onto the output path; commit = 0:
- * remove the temporary file. Frees h. */
+ * remove the temporary file. Frees h. After any failed call on h (or with
+ * a scenario still open) commit = 1 also removes the temporary file and
+ * returns the error: the output name only ever holds a complete file. */
 int absim_h5_close(absim_h5 *h, int commit);
 
 /* Read back a results file for `absim report`: metadata, tranche table and
@@ -55,7 +65,8 @@ typedef struct {
     absim_tranche_table tranches;
     int nscenarios;
     char (*scenario)[ABSIM_NAME_MAX];
-    absim_summary *summary;   /* nscenarios */
+    absim_summary *summary;   /* nscenarios; owned by the report */
+    double *scenario_seconds; /* nscenarios: wall time of each scenario (NAN if not stored) */
 } absim_h5_report;
 
 int absim_h5_read_report(absim_h5_report *rep, const char *path);

@@ -5,6 +5,7 @@
 #ifndef ABSIM_OUTPUT_H
 #define ABSIM_OUTPUT_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include "results.h"
@@ -20,5 +21,9 @@ int absim_output_json(FILE *out, const absim_run_meta *meta, const absim_scenari
  * first scenario, the base). */
 int absim_output_stress_json(FILE *out, const absim_run_meta *meta, const absim_scenario_result *r, int n);
 int absim_output_stress_table(FILE *out, const absim_run_meta *meta, const absim_scenario_result *r, int n);
+
+/* The deal name (deal.name) found in a YAML config text, into out (cap
+ * bytes, truncated); "" when absent or unparsable. Returns ABSIM_OK. */
+int absim_output_deal_name(const char *config_text, char *out, size_t cap);
 
 #endif

@@ -351,6 +351,7 @@ static int run_scenarios(const char *cmd, const run_args *a, int stress)
             code = ABSIM_EXIT_FAILURE;
             goto cleanup;
         }
+        absim_h5_set_scenario_seconds(h5, runs[s].seconds);
         if (absim_h5_scenario_end(h5, &runs[s].summary) != ABSIM_OK) {
             fprintf(stderr, "absim %s: cannot write %s: %s\n", cmd, a->output, absim_error_message());
             code = ABSIM_EXIT_OUTPUT;
