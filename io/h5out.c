@@ -683,6 +683,47 @@ cleanup:
     return rc;
 }
 
+/* The open scenario's subgroup `group`, created on first use. */
+static hid_t extra_group(absim_h5 *h, const char *group)
+{
+    if (!h || h->scenario < 0 || h->failed)
+        return H5I_INVALID_HID;
+    htri_t exists = H5Lexists(h->scenario, group, H5P_DEFAULT);
+    if (exists < 0)
+        return H5I_INVALID_HID;
+    return exists ? H5Gopen2(h->scenario, group, H5P_DEFAULT) : group_create(h->scenario, group, 0);
+}
+
+int absim_h5_write_extra(absim_h5 *h, const char *group, const char *name, int rank, int64_t d0, int64_t d1,
+                         const double *data, const char *units, const char *description)
+{
+    char what[2 * ABSIM_NAME_MAX + 128];
+    hid_t g = extra_group(h, group);
+    int bad = g < 0 || doubles_write(g, name, rank, (hsize_t)d0, (hsize_t)d1, data, units, description) < 0;
+    close_id(&g);
+    if (!bad)
+        return ABSIM_OK;
+    if (!h)
+        return absim_error_set(ABSIM_EINVAL, "absim_h5_write_extra: no file");
+    snprintf(what, sizeof what, "/results/%s/%s/%s", h->scenario_name, group, name);
+    return fail_io(h, what);
+}
+
+int absim_h5_write_extra_strings(absim_h5 *h, const char *group, const char *name, int n, const char *base,
+                                 size_t stride, const char *description)
+{
+    char what[2 * ABSIM_NAME_MAX + 128];
+    hid_t g = extra_group(h, group);
+    int bad = g < 0 || strings_write(g, name, n, base, stride, description) < 0;
+    close_id(&g);
+    if (!bad)
+        return ABSIM_OK;
+    if (!h)
+        return absim_error_set(ABSIM_EINVAL, "absim_h5_write_extra_strings: no file");
+    snprintf(what, sizeof what, "/results/%s/%s/%s", h->scenario_name, group, name);
+    return fail_io(h, what);
+}
+
 void absim_h5_set_wall_seconds(absim_h5 *h, double seconds)
 {
     if (h)

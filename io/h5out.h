@@ -8,6 +8,7 @@
 #ifndef ABSIM_H5OUT_H
 #define ABSIM_H5OUT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "results.h"
@@ -45,6 +46,16 @@ int absim_h5_scenario_end(absim_h5 *h, const absim_summary *s);
  * group's wall_seconds attribute (what `absim report` prints as seconds).
  * Without it, the time from scenario_begin to scenario_end is stored. */
 void absim_h5_set_scenario_seconds(absim_h5 *h, double seconds);
+
+/* Extra results of the open scenario, in /results/<scenario>/<group>/<name>
+ * (the group is created on first use): a float64 array [d0] (rank 1) or
+ * [d0, d1] (rank 2) with its units and description, or n strings (string i
+ * at base + i * stride). Call between scenario_begin and scenario_end.
+ * Returns ABSIM_OK or ABSIM_EIO. */
+int absim_h5_write_extra(absim_h5 *h, const char *group, const char *name, int rank, int64_t d0, int64_t d1,
+                         const double *data, const char *units, const char *description);
+int absim_h5_write_extra_strings(absim_h5 *h, const char *group, const char *name, int n, const char *base,
+                                 size_t stride, const char *description);
 
 /* Set the wall_seconds root attribute written at close. */
 void absim_h5_set_wall_seconds(absim_h5 *h, double seconds);

@@ -357,6 +357,41 @@ static json_t *tranche_json(const absim_tranche_table *t, const absim_summary *s
     bad = bad || put(obj, "var", by_level(s, s->var, nt, (size_t)i)) != 0;
     bad = bad || put(obj, "es", by_level(s, s->es, nt, (size_t)i)) != 0;
     bad = bad || put(obj, "implied_rating", s->implied_rating ? json_string(s->implied_rating[i]) : json_null()) != 0;
+    bad = bad || put(obj, "default_probability_stderr",
+                     number(s->default_probability_stderr ? s->default_probability_stderr[i] : NAN)) != 0;
+    bad = bad || put(obj, "variance_reduction", number(s->variance_reduction ? s->variance_reduction[i] : NAN)) != 0;
+    if (bad) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+/* What true sale is worth: both legs on the same paths, per tranche. */
+static json_t *isolation_json(const absim_scenario_result *r)
+{
+    const absim_summary *holds = r->isolation_true_sale ? r->summary : r->isolation_alt;
+    const absim_summary *fails = r->isolation_true_sale ? r->isolation_alt : r->summary;
+    json_t *obj = json_object(), *list = json_array();
+    int bad = !obj || !list;
+    bad = bad || put(obj, "true_sale", json_boolean(r->isolation_true_sale)) != 0;
+    bad = bad || put(obj, "originator_default_rate", number(r->summary->originator_default_rate)) != 0;
+    for (int i = 0; i < r->tranches->ntranches && !bad; i++) {
+        json_t *t = json_object();
+        bad = !t;
+        bad = bad || put(t, "name", json_string(r->tranches->name[i])) != 0;
+        bad = bad || put(t, "expected_loss_true_sale", number(holds->expected_loss[i])) != 0;
+        bad = bad || put(t, "expected_loss_no_true_sale", number(fails->expected_loss[i])) != 0;
+        bad = bad || put(t, "default_probability_true_sale", number(holds->default_probability[i])) != 0;
+        bad = bad || put(t, "default_probability_no_true_sale", number(fails->default_probability[i])) != 0;
+        bad = bad || put(t, "value_of_true_sale", number(fails->expected_loss[i] - holds->expected_loss[i])) != 0;
+        bad = bad || json_array_append_new(list, t) != 0;
+    }
+    if (!bad) {
+        bad = put(obj, "tranches", list) != 0;
+        list = NULL;
+    }
+    json_decref(list);
     if (bad) {
         json_decref(obj);
         return NULL;
@@ -394,6 +429,8 @@ static json_t *scenario_json(const absim_run_meta *meta, const absim_scenario_re
         bad = put(root, "tranches", list) != 0;
         list = NULL;
     }
+    if (!bad && r->isolation_alt)
+        bad = put(root, "isolation", isolation_json(r)) != 0;
     json_decref(pool);
     json_decref(list);
     if (bad) {

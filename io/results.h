@@ -41,6 +41,9 @@ typedef struct {
     const absim_tranche_table *tranches;
     const absim_summary *summary;
     double seconds;            /* wall time of this scenario */
+    /* Isolation block: the other true_sale leg on the same paths (NULL if none). */
+    const absim_summary *isolation_alt;
+    int isolation_true_sale;   /* the configured leg: 1 = true sale */
 } absim_scenario_result;
 
 #endif

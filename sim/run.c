@@ -203,6 +203,39 @@ static void print_isolation(FILE *out, const absim_deal *deal, const absim_scena
                 100.0 * fails->default_probability[t]);
 }
 
+/* /results/<scenario>/isolation: both true_sale legs on the same paths. */
+static int write_isolation(absim_h5 *h5, const absim_deal *deal, const absim_scenario_run *run)
+{
+    const absim_summary *holds = deal->isolation.true_sale ? &run->summary : &run->alt;
+    const absim_summary *fails = deal->isolation.true_sale ? &run->alt : &run->summary;
+    int n = holds->ntranches, rc;
+    double *value = malloc((size_t)n * sizeof *value);
+    if (!value)
+        return absim_error_set(ABSIM_ENOMEM, "out of memory");
+    for (int t = 0; t < n; t++)
+        value[t] = fails->expected_loss[t] - holds->expected_loss[t];
+    const char *g = "isolation", *u = "fraction of tranche balance";
+    rc = absim_h5_write_extra(h5, g, "expected_loss_true_sale", 1, n, 0, holds->expected_loss, u,
+                              "expected loss when the SPV is bankruptcy remote (true sale holds)");
+    if (rc == ABSIM_OK)
+        rc = absim_h5_write_extra(h5, g, "expected_loss_no_true_sale", 1, n, 0, fails->expected_loss, u,
+                                  "expected loss when the pool is part of the originator's estate");
+    if (rc == ABSIM_OK)
+        rc = absim_h5_write_extra(h5, g, "default_probability_true_sale", 1, n, 0, holds->default_probability,
+                                  "probability", "P(loss > 1e-9) with true sale");
+    if (rc == ABSIM_OK)
+        rc = absim_h5_write_extra(h5, g, "default_probability_no_true_sale", 1, n, 0, fails->default_probability,
+                                  "probability", "P(loss > 1e-9) without true sale");
+    if (rc == ABSIM_OK)
+        rc = absim_h5_write_extra(h5, g, "value_of_true_sale", 1, n, 0, value, u,
+                                  "expected loss without true sale less expected loss with it");
+    if (rc == ABSIM_OK)
+        rc = absim_h5_write_extra(h5, g, "originator_default_rate", 1, 1, 0, &run->summary.originator_default_rate,
+                                  "probability", "fraction of paths on which the originator defaulted by T");
+    free(value);
+    return rc;
+}
+
 /* Shared body of run and stress. */
 static int run_scenarios(const char *cmd, const run_args *a, int stress)
 {
@@ -352,6 +385,11 @@ static int run_scenarios(const char *cmd, const run_args *a, int stress)
             goto cleanup;
         }
         absim_h5_set_scenario_seconds(h5, runs[s].seconds);
+        if (runs[s].has_alt && write_isolation(h5, &deal, &runs[s]) != ABSIM_OK) {
+            fprintf(stderr, "absim %s: cannot write %s: %s\n", cmd, a->output, absim_error_message());
+            code = ABSIM_EXIT_OUTPUT;
+            goto cleanup;
+        }
         if (absim_h5_scenario_end(h5, &runs[s].summary) != ABSIM_OK) {
             fprintf(stderr, "absim %s: cannot write %s: %s\n", cmd, a->output, absim_error_message());
             code = ABSIM_EXIT_OUTPUT;
@@ -361,6 +399,8 @@ static int run_scenarios(const char *cmd, const run_args *a, int stress)
         results[s].tranches = &table;
         results[s].summary = &runs[s].summary;
         results[s].seconds = runs[s].seconds;
+        results[s].isolation_alt = runs[s].has_alt ? &runs[s].alt : NULL;
+        results[s].isolation_true_sale = deal.isolation.true_sale;
     }
     if (rank != 0)
         goto cleanup;
