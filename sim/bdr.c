@@ -19,13 +19,15 @@
 #include "bdr.h"
 #include "cli.h"
 #include "commands.h"
-#include "driver.h"
 #include "cluster.h"
+#include "driver.h"
+#include "h5out.h"
+#include "results.h"
 #include "rates.h"
 #include "status.h"
 
 static const char usage[] =
-    "usage: absim bdr CONFIG [--format table|json] [--paths N] [--seed S] [--threads T] [--quiet]\n"
+    "usage: absim bdr CONFIG [--format table|json] [-o OUT.h5] [--paths N] [--seed S] [--threads T]\n"
     "\n"
     "Break-even default rate (BDR) of every note: the highest constant annual\n"
     "default rate at which the note still receives all principal and interest on\n"
@@ -33,7 +35,8 @@ static const char usage[] =
     "severity and lag, the expected short-rate path), by bisection to 1e-6.\n"
     "Also the scenario default rate (SDR) per rating from the simulated pool\n"
     "default-rate distribution of the base case, and each note's best rating\n"
-    "with cumulative BDR >= SDR (cushion test). See docs/stress.md.\n";
+    "with cumulative BDR >= SDR (cushion test). With -o, the base-case results\n"
+    "file is written with a /results/base/bdr group. See docs/stress.md.\n";
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -52,9 +55,56 @@ static double sorted_quantile(const double *x, int64_t n, double q)
     return x[i];
 }
 
+/* /results/base/bdr: per note BDR, cumulative BDR, WAL, cushion rating,
+ * and the SDR table [ratings, notes]; then the base summary. */
+static int write_bdr(absim_h5 *h5, const absim_deal *deal, const absim_rating_scale *ps, const absim_bdr_result *res,
+                     const double *sdr, const int *best, int nnotes, const absim_scenario_run *run)
+{
+    double *v = malloc((size_t)(3 * (nnotes > 0 ? nnotes : 1)) * sizeof *v);
+    char(*names)[ABSIM_NAME_MAX] = calloc((size_t)(nnotes > 0 ? nnotes : 1), sizeof *names);
+    char(*cushion)[16] = calloc((size_t)(nnotes > 0 ? nnotes : 1), sizeof *cushion);
+    int rc = ABSIM_ENOMEM;
+    if (!v || !names || !cushion)
+        goto cleanup;
+    for (int t = 0; t < nnotes; t++) {
+        v[t] = res[t].bdr;
+        v[nnotes + t] = res[t].cumulative;
+        v[2 * nnotes + t] = run->summary.wal[t];
+        snprintf(names[t], ABSIM_NAME_MAX, "%s", deal->structure.tranches[t].name);
+        snprintf(cushion[t], sizeof cushion[t], "%s", best[t] >= 0 ? ps->rating[best[t]] : "none");
+    }
+    const char *g = "bdr";
+    rc = absim_h5_write_extra_strings(h5, g, "note", nnotes, names[0], sizeof names[0], "notes, most senior first");
+    if (rc == ABSIM_OK)
+        rc = absim_h5_write_extra(h5, g, "bdr", 1, nnotes, 0, v, "annual CDR",
+                                  "break-even constant annual default rate (Standard Formulas path)");
+    if (rc == ABSIM_OK)
+        rc = absim_h5_write_extra(h5, g, "bdr_cumulative", 1, nnotes, 0, v + nnotes, "fraction of original pool",
+                                  "cumulative defaulted principal at the break-even rate");
+    if (rc == ABSIM_OK)
+        rc = absim_h5_write_extra(h5, g, "wal", 1, nnotes, 0, v + 2 * nnotes, "years",
+                                  "simulated mean WAL of the note (SDR horizon)");
+    if (rc == ABSIM_OK)
+        rc = absim_h5_write_extra_strings(h5, g, "rating", ps->nratings, ps->rating[0], sizeof ps->rating[0],
+                                          "ratings of the PD scale, best first");
+    if (rc == ABSIM_OK)
+        rc = absim_h5_write_extra(h5, g, "sdr", 2, ps->nratings, nnotes, sdr, "fraction of original pool",
+                                  "scenario default rate by rating (row) and note (column)");
+    if (rc == ABSIM_OK)
+        rc = absim_h5_write_extra_strings(h5, g, "cushion_rating", nnotes, cushion[0], sizeof cushion[0],
+                                          "best rating whose SDR the note's cumulative BDR covers");
+    if (rc == ABSIM_OK)
+        rc = absim_h5_scenario_end(h5, &run->summary);
+cleanup:
+    free(v);
+    free(names);
+    free(cushion);
+    return rc;
+}
+
 int absim_cmd_bdr(int argc, char **argv)
 {
-    const char *config = NULL;
+    const char *config = NULL, *output = NULL;
     int json = 0, quiet = 0, code = ABSIM_EXIT_OK;
     int64_t paths = -1, threads = -1;
     uint64_t seed = 0;
@@ -85,6 +135,9 @@ int absim_cmd_bdr(int argc, char **argv)
             if (!(v = absim_cli_value("bdr", argc, argv, &i)) || absim_cli_uint64("bdr", "--seed", v, &seed))
                 return ABSIM_EXIT_USAGE;
             have_seed = 1;
+        } else if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) {
+            if (!(output = absim_cli_value("bdr", argc, argv, &i)))
+                return ABSIM_EXIT_USAGE;
         } else if (strcmp(argv[i], "--quiet") == 0) {
             quiet = 1;
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
@@ -109,7 +162,9 @@ int absim_cmd_bdr(int argc, char **argv)
     absim_scenario_run run;
     absim_bdr_result *res = NULL;
     double *r = NULL, *dr = NULL, *sdr = NULL;
-    int have_rp = 0, have_base = 0, have_run = 0, have_pdscale = 0;
+    int have_rp = 0, have_base = 0, have_run = 0, have_pdscale = 0, have_table = 0;
+    absim_h5 *h5 = NULL;
+    absim_tranche_table table;
     int *best = NULL;
     memset(&run, 0, sizeof run);
 
@@ -177,6 +232,25 @@ int absim_cmd_bdr(int argc, char **argv)
     o.label = "base";
     o.scale = &scale;
     o.pool_default_rate_out = dr;
+    absim_run_meta meta;
+    memset(&meta, 0, sizeof meta);
+    if (output && absim_mpi_rank() == 0) {
+        absim_cli_fill_meta(&meta, &deal, o.seed, n, o.threads > 0 ? o.threads : omp_get_max_threads());
+        meta.mpi_ranks = absim_mpi_size();
+        if (absim_tranche_table_init(&table, &deal) != ABSIM_OK) {
+            code = ABSIM_EXIT_FAILURE;
+            goto cleanup;
+        }
+        have_table = 1;
+        if (absim_h5_create(&h5, output, &meta, &table) != ABSIM_OK) {
+            fprintf(stderr, "absim bdr: cannot write %s: %s\n", output, absim_error_message());
+            h5 = NULL;
+            code = ABSIM_EXIT_OUTPUT;
+            goto cleanup;
+        }
+        o.h5 = h5;
+        o.keep_paths = deal.sim.keep_paths;
+    }
     if (absim_driver_run(&deal, &base, &o, &run) != ABSIM_OK) {
         fprintf(stderr, "absim bdr: %s\n", absim_error_message());
         code = ABSIM_EXIT_FAILURE;
@@ -195,6 +269,20 @@ int absim_cmd_bdr(int argc, char **argv)
             sdr[k * nnotes + t] = s;
             if (best[t] < 0 && res[t].cumulative >= s)
                 best[t] = k;
+        }
+    }
+    if (h5 && write_bdr(h5, &deal, ps, res, sdr, best, nnotes, &run) != ABSIM_OK) {
+        fprintf(stderr, "absim bdr: cannot write %s: %s\n", output, absim_error_message());
+        code = ABSIM_EXIT_OUTPUT;
+        goto cleanup;
+    }
+    if (h5) {
+        int rc = absim_h5_close(h5, 1);
+        h5 = NULL;
+        if (rc != ABSIM_OK) {
+            fprintf(stderr, "absim bdr: cannot write %s: %s\n", output, absim_error_message());
+            code = ABSIM_EXIT_OUTPUT;
+            goto cleanup;
         }
     }
 
@@ -247,6 +335,10 @@ int absim_cmd_bdr(int argc, char **argv)
     (void)quiet;
 
 cleanup:
+    if (h5)
+        absim_h5_close(h5, 0);
+    if (have_table)
+        absim_tranche_table_free(&table);
     if (have_run)
         absim_scenario_run_free(&run);
     if (have_base)

@@ -1,4 +1,6 @@
 /* cli.c -- option parsing and loading helpers of the sub-commands. */
+#define _POSIX_C_SOURCE 200809L
+
 #include "cli.h"
 
 #include <errno.h>
@@ -7,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
+#include "rng.h"
 #include "status.h"
 
 int absim_cli_int64(const char *cmd, const char *opt, const char *text, int64_t min, int64_t max, int64_t *out)
@@ -92,4 +96,20 @@ int absim_cli_load_scale(const absim_deal *deal, absim_rating_scale *scale)
     else
         rc = absim_rating_scale_load_string(scale, absim_default_rating_scale_text, "<bundled>", stderr);
     return rc == ABSIM_OK ? 0 : 2;
+}
+
+void absim_cli_fill_meta(absim_run_meta *m, const absim_deal *deal, uint64_t seed, int64_t paths, int threads)
+{
+    memset(m, 0, sizeof *m);
+    snprintf(m->absim_version, sizeof m->absim_version, "%s", ABSIM_VERSION);
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(m->created_utc, sizeof m->created_utc, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    m->config_text = deal->config_text ? deal->config_text : "";
+    m->seed = seed;
+    m->paths = paths;
+    m->threads = threads;
+    m->mpi_ranks = 1;
+    snprintf(m->rng, sizeof m->rng, "%s", ABSIM_RNG_NAME);
 }

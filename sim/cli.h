@@ -7,6 +7,7 @@
 
 #include "deal.h"
 #include "rating.h"
+#include "results.h"
 
 /* Strict parses of a whole option value; print "absim CMD: OPTION: ..."
  * and return -1 on error, 0 on success. */
@@ -24,5 +25,9 @@ int absim_cli_load_deal(absim_deal *deal, const char *path);
 /* Load the deal's rating scale (bundled default when none is set).
  * Returns 0 or 2 (message printed). */
 int absim_cli_load_scale(const absim_deal *deal, absim_rating_scale *scale);
+
+/* Run metadata: version, creation time (UTC), config text, seed, paths,
+ * threads; mpi_ranks 1 and the RNG name. */
+void absim_cli_fill_meta(absim_run_meta *m, const absim_deal *deal, uint64_t seed, int64_t paths, int threads);
 
 #endif

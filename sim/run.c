@@ -163,22 +163,6 @@ static int parse_args(const char *cmd, int argc, char **argv, run_args *a, int a
     return 0;
 }
 
-static void fill_meta(absim_run_meta *m, const absim_deal *deal, uint64_t seed, int64_t paths, int threads)
-{
-    memset(m, 0, sizeof *m);
-    snprintf(m->absim_version, sizeof m->absim_version, "%s", ABSIM_VERSION);
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(m->created_utc, sizeof m->created_utc, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    m->config_text = deal->config_text ? deal->config_text : "";
-    m->seed = seed;
-    m->paths = paths;
-    m->threads = threads;
-    m->mpi_ranks = 1;
-    snprintf(m->rng, sizeof m->rng, "%s", ABSIM_RNG_NAME);
-}
-
 static double wall_now(void)
 {
     struct timespec ts;
@@ -304,7 +288,7 @@ static int run_scenarios(const char *cmd, const run_args *a, int stress)
         goto cleanup;
     }
     have_table = 1;
-    fill_meta(&meta, &deal, seed, paths, nthreads);
+    absim_cli_fill_meta(&meta, &deal, seed, paths, nthreads);
     meta.mpi_ranks = absim_mpi_size();
     int created = 1;
     if (rank == 0 && absim_h5_create(&h5, a->output, &meta, &table) != ABSIM_OK) {

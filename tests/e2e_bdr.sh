@@ -49,7 +49,15 @@ assert loss == want_loss, (t, last[t + "_balance"], last[t + "_shortfall"])
 PY
 done
 
-"$absim" bdr "$cfg" --paths 2000 > table.txt 2>&1
+"$absim" bdr "$cfg" --paths 2000 -o bdr.h5 > table.txt 2>&1
+check "bdr file" $py "$src/tests/check_results.py" bdr.h5
+check "bdr group" $py -c '
+import h5py, json
+f = h5py.File("bdr.h5"); g = f["results/base/bdr"]
+assert list(g["note"].asstr()[()]) == ["A", "B", "C"]
+assert g["sdr"].shape == (len(g["rating"]), 3)
+assert all(0 < x < 1 for x in g["bdr"][()])'
+
 check "bdr table" grep -q "cushion rating" table.txt
 "$absim" bdr >/dev/null 2>&1; check "bdr no config exit 2" test $? = 2
 "$absim" bdr "$cfg" --paths x >/dev/null 2>&1; check "bdr bad paths exit 2" test $? = 2
