@@ -93,7 +93,7 @@ static void put_any(stream *s, void *p, size_t n) { put(s, p, n); }
 int absim_checkpoint_write(const char *path, const absim_checkpoint_header *h, const absim_acc *acc,
                            const absim_acc *acc_alt, double max_conservation_error, const double *kept,
                            const double *kept_pool, const double *kept_dr, const double *kept_w,
-                           const double *extra, size_t nextra)
+                           const double *kept_orig, const double *extra, size_t nextra)
 {
     char tmp[4096];
     uint32_t version = ABSIM_CHECKPOINT_VERSION;
@@ -118,6 +118,8 @@ int absim_checkpoint_write(const char *path, const absim_checkpoint_header *h, c
         put(&s, kept_dr, n * sizeof(double));
         if (h->weighted)
             put(&s, kept_w, n * sizeof(double));
+        if (h->originator)
+            put(&s, kept_orig, n * sizeof(double));
     }
     uint64_t hash = s.hash;
     if (!s.failed && fwrite(&hash, sizeof hash, 1, s.f) != 1)
@@ -153,7 +155,8 @@ int absim_checkpoint_write(const char *path, const absim_checkpoint_header *h, c
 
 int absim_checkpoint_read(const char *path, const absim_checkpoint_header *expect, absim_acc *acc,
                           absim_acc *acc_alt, double *max_conservation_error, double *kept, double *kept_pool,
-                          double *kept_dr, double *kept_w, double *extra, size_t nextra, int64_t *paths_done)
+                          double *kept_dr, double *kept_w, double *kept_orig, double *extra, size_t nextra,
+                          int64_t *paths_done)
 {
     char m[8];
     uint32_t version = 0;
@@ -206,7 +209,7 @@ int absim_checkpoint_read(const char *path, const absim_checkpoint_header *expec
         goto cleanup;
     }
     if (h.ntranches != expect->ntranches || h.keep_paths != expect->keep_paths || h.has_alt != expect->has_alt ||
-        h.weighted != expect->weighted || h.paths_done < 0 || h.paths_done > h.paths) {
+        h.weighted != expect->weighted || h.originator != expect->originator || h.paths_done < 0 || h.paths_done > h.paths) {
         rc = absim_error_set(ABSIM_EFORMAT, "%s: checkpoint of a run with other options (--no-paths, structure)",
                              path);
         goto cleanup;
@@ -223,6 +226,8 @@ int absim_checkpoint_read(const char *path, const absim_checkpoint_header *expec
         get(&s, kept_dr, n * sizeof(double));
         if (h.weighted)
             get(&s, kept_w, n * sizeof(double));
+        if (h.originator)
+            get(&s, kept_orig, n * sizeof(double));
     }
     uint64_t want = s.hash, stored = 0;
     if (s.failed || fread(&stored, sizeof stored, 1, s.f) != 1 || stored != want || fgetc(s.f) != EOF) {

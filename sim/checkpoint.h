@@ -28,6 +28,7 @@ typedef struct {
     int32_t keep_paths;
     int32_t has_alt;
     int32_t weighted;
+    int32_t originator;   /* per-path originator default periods are kept */
     char scenario[64];
     char absim_version[64];
 } absim_checkpoint_header;
@@ -37,13 +38,14 @@ uint64_t absim_checkpoint_hash(const void *data, size_t n, uint64_t h);
 
 /* Write atomically (tmp + fsync + rename + fsync of the directory).
  * kept (paths_done x ntranches), kept_pool, kept_dr (paths_done) and
- * kept_w (weighted only) are written when keep_paths; `extra` (nextra
+ * kept_w (weighted only) and kept_orig (originator only) are written when
+ * keep_paths; `extra` (nextra
  * doubles: the driver's grouped variance statistics) always. Returns ABSIM_OK or
  * ABSIM_EIO with a message naming the file. */
 int absim_checkpoint_write(const char *path, const absim_checkpoint_header *h, const absim_acc *acc,
                            const absim_acc *acc_alt, double max_conservation_error, const double *kept,
                            const double *kept_pool, const double *kept_dr, const double *kept_w,
-                           const double *extra, size_t nextra);
+                           const double *kept_orig, const double *extra, size_t nextra);
 
 /* Read a checkpoint and check it against `expect` (every field but
  * paths_done). acc (and acc_alt when has_alt) must be initialised for
@@ -53,6 +55,7 @@ int absim_checkpoint_write(const char *path, const absim_checkpoint_header *h, c
  * message says which field). */
 int absim_checkpoint_read(const char *path, const absim_checkpoint_header *expect, absim_acc *acc,
                           absim_acc *acc_alt, double *max_conservation_error, double *kept, double *kept_pool,
-                          double *kept_dr, double *kept_w, double *extra, size_t nextra, int64_t *paths_done);
+                          double *kept_dr, double *kept_w, double *kept_orig, double *extra, size_t nextra,
+                          int64_t *paths_done);
 
 #endif

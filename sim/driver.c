@@ -273,7 +273,7 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
     absim_acc acc, acc_alt;
     int64_t *row0 = NULL;
     vr_groups vr = {0, 0, 0, NULL};
-    double *rows = NULL, *kept = NULL, *kept_pool = NULL, *kept_dr = NULL, *kept_w = NULL, *wave_loss = NULL;
+    double *rows = NULL, *kept = NULL, *kept_pool = NULL, *kept_dr = NULL, *kept_w = NULL, *kept_orig = NULL, *wave_loss = NULL;
     int rc, nthreads, nscratch = 0, acc_ok = 0, alt_ok = 0, weighted = 0;
     double t0 = now_seconds(), last_report = t0;
 
@@ -328,7 +328,8 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
         kept_pool = malloc((size_t)o->paths * sizeof *kept_pool);
         kept_dr = malloc((size_t)o->paths * sizeof *kept_dr);
         kept_w = weighted ? malloc((size_t)o->paths * sizeof *kept_w) : NULL;
-        if (!kept || !kept_pool || !kept_dr || (weighted && !kept_w)) {
+        kept_orig = plan.originator ? malloc((size_t)o->paths * sizeof *kept_orig) : NULL;
+        if (!kept || !kept_pool || !kept_dr || (weighted && !kept_w) || (plan.originator && !kept_orig)) {
             rc = absim_error_set(ABSIM_ENOMEM, "out of memory keeping %lld paths (try --no-paths)",
                                  (long long)o->paths);
             goto cleanup;
@@ -344,6 +345,7 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
     ck.keep_paths = o->keep_paths;
     ck.has_alt = plan.has_alt;
     ck.weighted = weighted;
+    ck.originator = plan.originator;
     snprintf(ck.scenario, sizeof ck.scenario, "%s", sc->name);
     snprintf(ck.absim_version, sizeof ck.absim_version, "%s", ABSIM_VERSION);
 
@@ -358,7 +360,7 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
     int64_t start = 0;
     if (o->resume && rank == 0 && pending == ABSIM_OK) {
         pending = absim_checkpoint_read(o->resume, &ck, &acc, &acc_alt, &out->max_conservation_error, kept,
-                                        kept_pool, kept_dr, kept_w, vr.v, vr.n, &start);
+                                        kept_pool, kept_dr, kept_w, kept_orig, vr.v, vr.n, &start);
         /* Rewrite the finished paths' rows into the new output file. */
         for (int64_t f = 0; pending == ABSIM_OK && o->h5 && o->keep_paths && o->target_stderr <= 0.0 && f < start;
              f += wave_paths) {
@@ -390,7 +392,7 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
                 (stopping || (o->checkpoint_interval > 0 && now_seconds() - last_checkpoint >= o->checkpoint_interval))) {
                 ck.paths_done = first;
                 pending = absim_checkpoint_write(o->checkpoint, &ck, &acc, &acc_alt, out->max_conservation_error,
-                                                 kept, kept_pool, kept_dr, kept_w, vr.v, vr.n);
+                                                 kept, kept_pool, kept_dr, kept_w, kept_orig, vr.v, vr.n);
                 if (pending != ABSIM_OK)
                     cmd = FAIL;
                 last_checkpoint = now_seconds();
@@ -455,6 +457,8 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
                 kept_dr[g] = row[COL_POOL_DR];
                 if (kept_w)
                     kept_w[g] = row[COL_WEIGHT];
+                if (kept_orig)
+                    kept_orig[g] = row[COL_ORIGINATOR];
             }
             if (target && ((first + i + 1) % ABSIM_TARGET_CHECK == 0 || first + i + 1 == o->paths)) {
                 int ok = 1;
@@ -493,6 +497,15 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
         if (rc != ABSIM_OK)
             goto cleanup;
     }
+    /* Per-path extras: likelihood ratios and originator default periods. */
+    if (o->h5 && o->keep_paths && kept_w)
+        rc = absim_h5_write_extra(o->h5, "paths", "weight", 1, done, 0, kept_w, "1",
+                                  "likelihood ratio of the path (importance sampling)");
+    if (rc == ABSIM_OK && o->h5 && o->keep_paths && kept_orig)
+        rc = absim_h5_write_extra(o->h5, "paths", "originator_default_period", 1, done, 0, kept_orig, "period",
+                                  "period of the originator's default, 0 = none by T");
+    if (rc != ABSIM_OK)
+        goto cleanup;
     out->seconds = now_seconds() - t0;
     if (o->progress != ABSIM_PROGRESS_NONE)
         progress_report(o, done, out->seconds, 1);
@@ -531,6 +544,7 @@ cleanup:
     free(kept_pool);
     free(kept_dr);
     free(kept_w);
+    free(kept_orig);
     if (acc_ok)
         absim_acc_free(&acc);
     if (alt_ok)

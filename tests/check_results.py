@@ -163,6 +163,15 @@ class Checker:
             self.in_range(base + "/summary/quantile_levels", levels, 0.0, 1.0)
             if nq > 1 and (np.diff(levels) <= 0).any():
                 self.fail(base + "/summary/quantile_levels", "not increasing")
+        # Importance-sampled runs store each path's likelihood ratio: their
+        # summaries are the weighted estimators sum(w x)/n, which may exceed 1.
+        w = None
+        if "paths" in g and "weight" in g["paths"]:
+            wd = self.dataset(g["paths"], "weight", "f", [g["paths"]["weight"].shape[0]])
+            if wd is not None:
+                w = wd[()]
+                self.in_range(base + "/paths/weight", w, 0.0, np.inf)
+        top = np.inf if w is not None else 1.0 + 1e-12
         summ = {}
         for key in PER_TRANCHE:
             ds = self.dataset(s, key, "f", [ntr])
@@ -172,7 +181,7 @@ class Checker:
             if key in summ:
                 # A residual tranche paid more than its balance has pv_loss < 0.
                 lo = -np.inf if key == "pv_loss" else 0.0
-                self.in_range(f"{base}/summary/{key}", summ[key], lo, 1.0 + 1e-12)
+                self.in_range(f"{base}/summary/{key}", summ[key], lo, top)
         if "wal" in summ:
             self.in_range(base + "/summary/wal", summ["wal"], 0.0, 1000.0)
         var = self.dataset(s, "var", "f", [nq, ntr])
@@ -190,7 +199,7 @@ class Checker:
             if key in s:
                 ds = self.dataset(s, key, "f", [])
                 if ds is not None:
-                    self.in_range(f"{base}/summary/{key}", ds[()], 0.0, 1.0 + 1e-12)
+                    self.in_range(f"{base}/summary/{key}", ds[()], 0.0, top)
         for key in ("pool_loss_quantiles", "pool_loss_es", "pool_default_rate_quantiles"):
             if key in s:
                 ds = self.dataset(s, key, "f", [nq])
@@ -209,6 +218,7 @@ class Checker:
             if "edges" in h and h["edges"].ndim == 1 and h["edges"].shape[0] >= 2:
                 nbins = h["edges"].shape[0] - 1
                 edges = self.dataset(h, "edges", "f", [nbins + 1])
+                edges_v = edges[()] if edges is not None else np.linspace(0.0, 1.0, nbins + 1)
                 if edges is not None and (np.diff(edges[()]) <= 0).any():
                     self.fail(base + "/histogram/edges", "not increasing")
                 counts = self.dataset(h, "tranche_loss", "u", [ntr, nbins])
@@ -251,22 +261,26 @@ class Checker:
         paths_attr = s.attrs.get("paths", g.attrs.get("paths"))
         if paths_attr is not None and int(paths_attr) != npaths:
             self.fail(base, f"summary paths {int(paths_attr)} but {npaths} per-path rows")
+        ww = np.ones(npaths) if w is None else w
+        if ww.shape[0] != npaths:
+            self.fail(base + "/paths/weight", f"{ww.shape[0]} weights for {npaths} paths")
+            return
         if "expected_loss" in summ:
-            self.close(base + "/summary/expected_loss", summ["expected_loss"], tl.mean(axis=0))
+            self.close(base + "/summary/expected_loss", summ["expected_loss"], (ww[:, None] * tl).mean(axis=0))
         if "default_probability" in summ:
             self.close(base + "/summary/default_probability", summ["default_probability"],
-                       (tl > LOSS_EPS).mean(axis=0))
+                       (ww[:, None] * (tl > LOSS_EPS)).mean(axis=0))
         if pl is not None and "pool_expected_loss" in s:
-            self.close(base + "/summary/pool_expected_loss", s["pool_expected_loss"][()], pl.mean())
+            self.close(base + "/summary/pool_expected_loss", s["pool_expected_loss"][()], (ww * pl).mean())
         if pdr is not None and "pool_expected_default_rate" in s:
             self.close(base + "/summary/pool_expected_default_rate", s["pool_expected_default_rate"][()],
-                       pdr.mean())
+                       (ww * pdr).mean())
         if hist is not None:
             nb = hist.shape[1]
             for t in range(ntr):
                 x = tl[:, t]
-                b = np.where(x > 0, np.clip(np.floor(x * nb), 0, nb - 1), 0).astype(np.int64)
-                b[x >= 1.0] = nb - 1
+                # Bin i is [edges[i], edges[i+1]) (the last closed), by the stored edges.
+                b = np.clip(np.searchsorted(edges_v, x, side="right") - 1, 0, nb - 1).astype(np.int64)
                 want = np.bincount(b, minlength=nb).astype(np.uint64)
                 if not np.array_equal(want, hist[t]):
                     self.fail(base + "/histogram/tranche_loss", f"tranche {t}: counts differ from the paths")
@@ -274,6 +288,16 @@ class Checker:
             levels = q[()]
             v = var[()]
             for t in range(ntr):
+                if w is not None:
+                    # Weighted quantile: smallest x with sum(w 1{L <= x}) >= q sum(w).
+                    order = np.argsort(tl[:, t], kind="stable")
+                    cum = np.cumsum(w[order])
+                    for j, lev in enumerate(levels):
+                        k = min(int(np.searchsorted(cum, lev * cum[-1] * (1 - 1e-12))), npaths - 1)
+                        if abs(tl[order[k], t] - v[j, t]) > 1e-12:
+                            self.fail(base + "/summary/var", f"weighted VaR[{lev:g}] of tranche {t} = "
+                                      f"{v[j, t]!r} is not the weighted sample quantile {tl[order[k], t]!r}")
+                    continue
                 srt = np.sort(tl[:, t])
                 for j, lev in enumerate(levels):
                     k = min(max(int(np.ceil(lev * npaths)) - 1, 0), npaths - 1)

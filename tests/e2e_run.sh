@@ -96,6 +96,22 @@ assert all(t["expected_loss_stderr"] < 0.001 for t in a["tranches"])
 assert [t["expected_loss"] for t in a["tranches"]]==[t["expected_loss"] for t in b["tranches"]]
 f=h5py.File("tg2.h5"); assert f["results/base/paths/tranche_loss"].shape==(a["paths"],2)'
 
+# Importance sampling stores the likelihood ratios; isolation the originator's default periods.
+sed 's/simulation: {paths: 100000, seed: 3, quantiles: \[0.99\]}/simulation: {paths: 4000, seed: 3, quantiles: [0.99], importance_sampling: auto}/' \
+  target.yaml > is.yaml
+check "is run" expect_code 0 "$absim" run is.yaml --quiet -o is.h5
+check "is weights" $py -c 'import h5py; assert h5py.File("is.h5")["results/base/paths/weight"].shape == (4000,)'
+check "is schema" $py "$src/tests/check_results.py" is.h5
+check "isolation run" expect_code 0 "$absim" run "$src/configs/soe_receivables.yaml" --paths 2000 --quiet --format json -o iso.h5
+check "isolation json" $py -c '
+import json; d = json.load(open("out.txt")); i = d["isolation"]
+assert i["true_sale"] is True and len(i["tranches"]) == 4
+assert i["tranches"][0]["value_of_true_sale"] >= 0'
+check "isolation datasets" $py -c '
+import h5py; f = h5py.File("iso.h5")["results/base"]
+p = f["paths/originator_default_period"][()]; assert p.shape == (2000,) and p.min() >= 0 and p.max() <= 36
+assert f["isolation/value_of_true_sale"].shape == (4,)'
+
 # Unwritable output: exit 3 and nothing left behind.
 mkdir -p ro && chmod 555 ro
 if [ "$(id -u)" = 0 ]; then target=/proc/absim-cannot-write/out.h5; else target=ro/out.h5; fi
