@@ -128,7 +128,8 @@ for s in d["scenarios"]:
     for t in s["tranches"]:
         assert set(t) == {"name", "original_balance", "attachment", "detachment", "expected_loss",
                           "expected_loss_stderr", "default_probability", "loss_given_default", "pv_loss",
-                          "wal", "var", "es", "implied_rating"}, set(t)
+                          "wal", "var", "es", "implied_rating", "default_probability_stderr",
+                          "variance_reduction"}, set(t)
         assert set(t["var"]) == {"0.5", "0.99"}
 EOF
 expect 0 "" -- report --scenario downturn --format=json good.h5

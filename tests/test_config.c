@@ -113,7 +113,8 @@ static void test_config_soe(void **state)
     assert_true(deal.isolation.enabled);
     assert_true(deal.isolation.true_sale);
     assert_close(deal.isolation.commingling_days, 30.0, 0.0);
-    assert_close(deal.isolation.estate_recovery, 1.0, 0.0);
+    assert_close(deal.isolation.estate_recovery, 0.6, 0.0);
+    assert_int_equal(deal.isolation.stay_periods, 12);
     assert_int_equal(deal.nscenarios, 7);
     assert_string_equal(deal.scenarios[0].name, "steel_coal_overcapacity");
     assert_close(deal.scenarios[0].pd_multiplier[1], 2.0, 0.0);

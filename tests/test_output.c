@@ -189,7 +189,7 @@ static void check_scenario_json(json_t *root, const fixture *f, int k)
                                             "default_rate_quantiles"};
     static const char *const tr_keys[] = {"name", "original_balance", "attachment", "detachment", "expected_loss",
                                           "expected_loss_stderr", "default_probability", "loss_given_default",
-                                          "pv_loss", "wal", "var", "es", "implied_rating"};
+                                          "pv_loss", "wal", "var", "es", "implied_rating", "default_probability_stderr", "variance_reduction"};
     const absim_summary *s = f->r[k].summary;
     const absim_tranche_table *t = &f->tranches;
     assert_keys(root, top, sizeof top / sizeof top[0]);
