@@ -29,6 +29,10 @@ void absim_sim_plan_free(absim_sim_plan *p)
             absim_line_model_free(&p->lines[l]);
     free(p->lines);
     free(p->originator_threshold);
+    free(p->single);
+    free(p->rec_fixed);
+    free(p->rec_rate);
+    absim_phi_table_free(&p->phi);
     memset(p, 0, sizeof *p);
 }
 
@@ -84,6 +88,25 @@ int absim_sim_plan_init(absim_sim_plan *p, const absim_deal *deal, const absim_s
         if (rc != ABSIM_OK)
             goto cleanup;
     }
+
+    p->single = calloc((size_t)p->nlines, sizeof *p->single);
+    p->rec_fixed = calloc((size_t)p->nlines, sizeof *p->rec_fixed);
+    p->rec_rate = calloc((size_t)p->nlines, sizeof *p->rec_rate);
+    if (!p->single || !p->rec_fixed || !p->rec_rate) {
+        rc = absim_error_set(ABSIM_ENOMEM, "out of memory preparing %d pool lines", p->nlines);
+        goto cleanup;
+    }
+    for (int l = 0; l < p->nlines; l++) {
+        const absim_line_model *m = &p->lines[l];
+        p->single[l] = m->sampler == ABSIM_SAMPLER_LOAN && m->count == 1 && m->last > 0;
+        p->rec_fixed[l] = (unsigned char)absim_recovery_is_fixed(p->pool.rec_mean[l], p->pool.rec_stdev[l]);
+        if (p->rec_fixed[l]) /* draws nothing: the stream is not touched */
+            p->rec_rate[l] = absim_recovery_draw(p->pool.rec_mean[l], p->pool.rec_stdev[l], p->pool.rec_loading[l],
+                                                 p->recovery_haircut, 0.0, NULL);
+    }
+    rc = absim_phi_table_init(&p->phi);
+    if (rc != ABSIM_OK)
+        goto cleanup;
 
     rc = absim_waterfall_plan_init(&p->waterfall, deal, -1);
     if (rc != ABSIM_OK)
@@ -145,23 +168,34 @@ void absim_path_scratch_free(absim_path_scratch *s)
 {
     free(s->zs);
     free(s->r);
-    free(s->defaults);
-    free(s->recovered);
+    free(s->dline);
+    free(s->ev_line);
+    free(s->ev_period);
+    free(s->ev_count);
+    free(s->ev_rec);
     absim_collateral_free(&s->collateral);
     memset(s, 0, sizeof *s);
 }
 
 int absim_path_scratch_alloc(absim_path_scratch *s, const absim_sim_plan *p)
 {
-    size_t cells = (size_t)p->nlines * (size_t)p->T;
+    int64_t cells = 1;
+    for (int l = 0; l < p->nlines; l++)
+        cells += p->lines[l].count < p->lines[l].last ? p->lines[l].count : p->lines[l].last;
     memset(s, 0, sizeof *s);
     s->zs = calloc((size_t)p->nsectors, sizeof *s->zs);
     s->r = calloc((size_t)p->T, sizeof *s->r);
-    s->defaults = calloc(cells, sizeof *s->defaults);
-    s->recovered = calloc(cells, sizeof *s->recovered);
-    if (!s->zs || !s->r || !s->defaults || !s->recovered || absim_collateral_alloc(&s->collateral, p->T) != ABSIM_OK) {
+    s->dline = calloc((size_t)p->T, sizeof *s->dline);
+    s->ev_cap = cells;
+    s->ev_line = malloc((size_t)cells * sizeof *s->ev_line);
+    s->ev_period = malloc((size_t)cells * sizeof *s->ev_period);
+    s->ev_count = malloc((size_t)cells * sizeof *s->ev_count);
+    s->ev_rec = malloc((size_t)cells * sizeof *s->ev_rec);
+    if (!s->zs || !s->r || !s->dline || !s->ev_line || !s->ev_period || !s->ev_count || !s->ev_rec ||
+        absim_collateral_alloc(&s->collateral, p->T) != ABSIM_OK) {
         absim_path_scratch_free(s);
-        return absim_error_set(ABSIM_ENOMEM, "out of memory allocating path scratch (%zu cells)", cells);
+        return absim_error_set(ABSIM_ENOMEM, "out of memory allocating path scratch (%lld events)",
+                               (long long)cells);
     }
     return ABSIM_OK;
 }
@@ -278,31 +312,68 @@ void absim_path_simulate(const absim_sim_plan *p, uint64_t path, absim_path_scra
         out->weight = exp(-mu * f.zg + 0.5 * mu * mu);
     }
 
-    for (int l = 0; l < p->nlines; l++) {
+    /* Defaults, as events in line order. Loan-level lines (one loan, one
+     * draw) are batched: their first uniforms come from one Philox loop and
+     * their default test from the certified Phi table. */
+    int nev = 0;
+    for (int l = 0; l < p->nlines;) {
         const absim_line_model *m = &p->lines[l];
-        int64_t *d = s->defaults + (size_t)l * T;
-        double *rec = s->recovered + (size_t)l * T;
-        if (m->last == 0) {
-            memset(d, 0, (size_t)T * sizeof *d);
+        if (p->single[l]) {
+            int e = l + 1;
+            while (e < p->nlines && e - l < ABSIM_PATH_BATCH && p->single[e])
+                e++;
+            absim_rng_first_uniforms(p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_DEFAULTS, l), e - l, s->u);
+            absim_line_sample_single(m, e - l, &f, s->u, &p->phi, s->period);
+            for (int i = 0; i < e - l; i++)
+                if (s->period[i]) {
+                    s->ev_line[nev] = l + i;
+                    s->ev_period[nev] = s->period[i];
+                    s->ev_count[nev] = 1;
+                    nev++;
+                }
+            l = e;
             continue;
         }
-        absim_rng_open(&rng, p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_DEFAULTS, l));
-        int64_t n = absim_line_sample_defaults(m, &f, &rng, d);
-        if (n == 0)
+        if (m->last > 0) {
+            int64_t *d = s->dline;
+            absim_rng_open(&rng, p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_DEFAULTS, l));
+            if (absim_line_sample_defaults(m, &f, &rng, d) > 0)
+                for (int k = 0; k < m->last; k++)
+                    if (d[k] > 0) {
+                        s->ev_line[nev] = l;
+                        s->ev_period[nev] = k + 1;
+                        s->ev_count[nev] = d[k];
+                        nev++;
+                    }
+        }
+        l++;
+    }
+
+    /* Recovery-rate sums of the events, per line in period order from the
+     * line's RECOVERY stream (a fixed rate draws nothing: n x rate). */
+    for (int j = 0; j < nev;) {
+        const int l = s->ev_line[j];
+        int e = j + 1;
+        while (e < nev && s->ev_line[e] == l)
+            e++;
+        if (p->rec_fixed[l]) {
+            for (; j < e; j++)
+                s->ev_rec[j] = (double)s->ev_count[j] * p->rec_rate[l];
             continue;
+        }
         absim_rng_open(&rng, p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_RECOVERY, l));
         double mean = p->pool.rec_mean[l], sd = p->pool.rec_stdev[l], load = p->pool.rec_loading[l];
-        for (int k = 0; k < T; k++) {
+        for (; j < e; j++) {
             double sum = 0.0;
-            for (int64_t j = 0; j < d[k]; j++)
+            for (int64_t i = 0; i < s->ev_count[j]; i++)
                 sum += absim_recovery_draw(mean, sd, load, p->recovery_haircut, f.zg, &rng);
-            rec[k] = sum;
+            s->ev_rec[j] = sum;
         }
     }
 
     out->originator_default = p->originator ? originator_default_period(p, path, f.zg) : 0;
 
-    absim_pool_path(&p->pool, s->r, s->defaults, s->recovered, &s->collateral);
+    absim_pool_path_events(&p->pool, s->r, nev, s->ev_line, s->ev_period, s->ev_count, s->ev_rec, &s->collateral);
 
     double defaulted = 0.0, lost = 0.0;
     for (int k = 0; k < T; k++) {

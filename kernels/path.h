@@ -48,18 +48,34 @@ typedef struct {
     int qmc_dim;                    /* Sobol dimensions used (<= ABSIM_SOBOL_MAXDIM) */
     absim_sobol sobol;
     uint32_t qmc_shift[ABSIM_QMC_REPLICATES][ABSIM_SOBOL_MAXDIM]; /* random digital shifts */
+    /* hot per-line data of the path loop (length nlines) */
+    unsigned char *single;          /* 1: one loan, loan-by-loan sampler, last > 0 (batched draws) */
+    unsigned char *rec_fixed;       /* 1: the recovery rate is fixed (no draw): rec_rate */
+    double *rec_rate;               /* fixed recovery rate after the haircut */
+    absim_phi_table phi;            /* certified Phi table for the loan-level default test */
 } absim_sim_plan;
 
 /* Prepare for one scenario (the base when sc is the neutral scenario). */
 int absim_sim_plan_init(absim_sim_plan *p, const absim_deal *deal, const absim_scenario *sc, uint64_t seed);
 void absim_sim_plan_free(absim_sim_plan *p);
 
-/* Per-thread working memory, allocated once. */
+/* Loan-level lines whose first draws are computed in one batch. */
+#define ABSIM_PATH_BATCH 64
+
+/* Per-thread working memory, allocated once. A path's defaults are a
+ * sparse event list (line, period, count, recovery-rate sum), grouped by
+ * line in line order and by period within a line: at most
+ * sum over lines of min(count, last) events. */
 typedef struct {
     double *zs;            /* nsectors */
     double *r;             /* T */
-    int64_t *defaults;     /* nlines * T */
-    double *recovered;     /* nlines * T */
+    int64_t *dline;        /* T: one line's defaults by period (general samplers) */
+    int64_t ev_cap;        /* capacity of the event arrays */
+    int *ev_line, *ev_period; /* ev_cap */
+    int64_t *ev_count;     /* ev_cap */
+    double *ev_rec;        /* ev_cap */
+    double u[ABSIM_PATH_BATCH];
+    int period[ABSIM_PATH_BATCH];
     absim_collateral collateral;
 } absim_path_scratch;
 

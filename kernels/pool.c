@@ -115,6 +115,7 @@ void absim_pool_plan_free(absim_pool_plan *p)
     free(p->total_fixed_interest);
     free(p->total_float_balance);
     free(p->total_float_spread);
+    free(p->live);
     memset(p, 0, sizeof *p);
 }
 
@@ -149,12 +150,13 @@ int absim_pool_plan_init(absim_pool_plan *p, const absim_deal *deal, double cpr_
     p->total_fixed_interest = calloc((size_t)T, sizeof *p->total_fixed_interest);
     p->total_float_balance = calloc((size_t)T, sizeof *p->total_float_balance);
     p->total_float_spread = calloc((size_t)T, sizeof *p->total_float_spread);
+    p->live = calloc(L, sizeof *p->live);
     sch = malloc(P * sizeof *sch);
     smm = malloc(P * sizeof *smm);
     if (!p->count || !p->loan_balance || !p->floating || !p->coupon || !p->spread || !p->lag || !p->rec_mean ||
         !p->rec_stdev || !p->rec_loading || !p->factor || !p->sched || !p->prepay || !p->total_start ||
         !p->total_end || !p->total_sched || !p->total_prepay || !p->total_fixed_interest ||
-        !p->total_float_balance || !p->total_float_spread || !sch || !smm) {
+        !p->total_float_balance || !p->total_float_spread || !p->live || !sch || !smm) {
         rc = absim_error_set(ABSIM_ENOMEM, "out of memory preparing the pool (%d lines, %d periods)", deal->nlines, T);
         goto cleanup;
     }
@@ -192,6 +194,11 @@ int absim_pool_plan_init(absim_pool_plan *p, const absim_deal *deal, double cpr_
             if (fac[k] < 0.0)
                 fac[k] = 0.0;
         }
+        /* fac[k-1] = 0 makes fac[k], sc[k] and pp[k] 0 as well */
+        int live = T;
+        while (live > 0 && fac[live - 1] == 0.0)
+            live--;
+        p->live[l] = live;
         for (int k = 1; k <= T; k++) {
             double start = bal * fac[k - 1];
             p->total_start[k - 1] += start;
@@ -234,14 +241,12 @@ static double pool_interest(const absim_pool_plan *p, int k, double rk)
     return interest;
 }
 
-void absim_pool_path(const absim_pool_plan *p, const double *r, const int64_t *defaults, const double *recovered,
-                     absim_collateral *out)
-{
-    const int T = p->T;
-    const size_t P = (size_t)T + 1;
-    const double dt = p->dt;
+static void finish(int T, absim_collateral *out);
 
-    for (int k = 1; k <= T; k++) {
+/* The no-default pool totals of the path's rate path. */
+static void start_totals(const absim_pool_plan *p, const double *r, absim_collateral *out)
+{
+    for (int k = 1; k <= p->T; k++) {
         out->balance_start[k - 1] = p->total_start[k - 1];
         out->balance_end[k - 1] = p->total_end[k - 1];
         out->interest[k - 1] = pool_interest(p, k, r[k - 1]);
@@ -251,7 +256,16 @@ void absim_pool_path(const absim_pool_plan *p, const double *r, const int64_t *d
         out->recoveries[k - 1] = 0.0;
         out->losses[k - 1] = 0.0;
     }
+}
 
+void absim_pool_path(const absim_pool_plan *p, const double *r, const int64_t *defaults, const double *recovered,
+                     absim_collateral *out)
+{
+    const int T = p->T;
+    const size_t P = (size_t)T + 1;
+    const double dt = p->dt;
+
+    start_totals(p, r, out);
     for (int l = 0; l < p->nlines; l++) {
         const int64_t *d = defaults + (size_t)l * T;
         int first = 0;
@@ -286,8 +300,136 @@ void absim_pool_path(const absim_pool_plan *p, const double *r, const int64_t *d
         }
     }
 
-    /* Clamp rounding below zero; pending = recovery cash of loans defaulted
-     * by k (defaults - losses, by default period) not yet received. */
+    finish(T, out);
+}
+
+/* fmax(0, x), inline where x > 0 (the same value in every libm). */
+static inline double floored(double x)
+{
+    return x > 0.0 ? x : fmax(0.0, x);
+}
+
+/* Periods k0..k1 (1-based) of one line between two default periods: cl =
+ * defaulted loans x loan balance (before == cum there), so the period's
+ * terms are those of the dense loop with t = cl x fac[k-1]. */
+static void segment_fixed(double cl, int k0, int k1, const double *restrict fac, const double *restrict sc,
+                          const double *restrict pp, double coupon, double dt, double *restrict bs,
+                          double *restrict be, double *restrict in, double *restrict sp, double *restrict pr)
+{
+    for (int k = k0; k <= k1; k++) {
+        double t = cl * fac[k - 1];
+        bs[k - 1] -= t;
+        be[k - 1] -= cl * fac[k];
+        in[k - 1] -= t * coupon * dt;
+        sp[k - 1] -= cl * sc[k];
+        pr[k - 1] -= cl * pp[k];
+    }
+}
+
+/* positive = 1 when r[k-1] + spread > 0 for every k (no coupon floor in
+ * play: floored() is the identity, and the loop vectorizes). */
+static void segment_floating(double cl, int k0, int k1, const double *restrict fac, const double *restrict sc,
+                             const double *restrict pp, const double *restrict r, double spread, double dt,
+                             int positive, double *restrict bs, double *restrict be, double *restrict in,
+                             double *restrict sp, double *restrict pr)
+{
+    if (positive) {
+        for (int k = k0; k <= k1; k++) {
+            double t = cl * fac[k - 1];
+            bs[k - 1] -= t;
+            be[k - 1] -= cl * fac[k];
+            in[k - 1] -= t * (r[k - 1] + spread) * dt;
+            sp[k - 1] -= cl * sc[k];
+            pr[k - 1] -= cl * pp[k];
+        }
+        return;
+    }
+    for (int k = k0; k <= k1; k++) {
+        double t = cl * fac[k - 1];
+        bs[k - 1] -= t;
+        be[k - 1] -= cl * fac[k];
+        in[k - 1] -= t * floored(r[k - 1] + spread) * dt;
+        sp[k - 1] -= cl * sc[k];
+        pr[k - 1] -= cl * pp[k];
+    }
+}
+
+/* Subtract from `out` the loans of line l defaulting as its events say
+ * (n events, periods increasing): the same operations, in the same order
+ * and with the same rounding, as the dense loop of absim_pool_path(), but
+ * only over the line's live periods and with the periods between two
+ * default periods (where the count of defaulted loans is constant) as
+ * straight loops. Products skipped after `live` are exactly +0. */
+static void subtract_line(const absim_pool_plan *p, int l, const double *restrict r, int positive, int n,
+                          const int *restrict period, const int64_t *restrict count, const double *restrict rec,
+                          absim_collateral *out)
+{
+    const int T = p->T, live = p->live[l], lag = p->lag[l], floating = p->floating[l];
+    const size_t P = (size_t)T + 1;
+    const double *restrict fac = p->factor + (size_t)l * P, *restrict sc = p->sched + (size_t)l * P,
+                           *restrict pp = p->prepay + (size_t)l * P;
+    const double lb = p->loan_balance[l], dt = p->dt, coupon = p->coupon[l], spread = p->spread[l];
+    double *restrict bs = out->balance_start, *restrict be = out->balance_end, *restrict in = out->interest,
+                     *restrict sp = out->sched_principal, *restrict pr = out->prepayments;
+    double cum = 0.0; /* loans defaulted by the end of k */
+    int k = period[0];
+    for (int j = 0; j <= n; j++) {
+        const int kd = j < n ? period[j] : T + 1;
+        const int stop = kd - 1 < live ? kd - 1 : live;
+        /* periods k..stop: no default, defaulted-before == cum */
+        if (k <= stop) {
+            if (floating)
+                segment_floating(cum * lb, k, stop, fac, sc, pp, r, spread, dt, positive, bs, be, in, sp, pr);
+            else
+                segment_fixed(cum * lb, k, stop, fac, sc, pp, coupon, dt, bs, be, in, sp, pr);
+            k = stop + 1;
+        }
+        if (j == n)
+            break;
+        /* period kd: its defaults, then the subtraction with before != cum */
+        const double before = cum, nd = (double)count[j];
+        const double at_default = lb * fac[kd - 1];
+        const double cash = rec[j] * at_default;
+        const int when = kd + lag < T ? kd + lag : T;
+        cum += nd;
+        out->defaults[kd - 1] += nd * at_default;
+        out->recoveries[when - 1] += cash;
+        out->losses[kd - 1] += nd * at_default - cash;
+        if (kd <= live) {
+            double rate = floating ? floored(r[kd - 1] + spread) : coupon;
+            bs[kd - 1] -= before * lb * fac[kd - 1];
+            be[kd - 1] -= cum * lb * fac[kd];
+            in[kd - 1] -= cum * lb * fac[kd - 1] * rate * dt;
+            sp[kd - 1] -= cum * lb * sc[kd];
+            pr[kd - 1] -= cum * lb * pp[kd];
+        }
+        k = kd + 1;
+    }
+}
+
+void absim_pool_path_events(const absim_pool_plan *p, const double *r, int nevents, const int *line,
+                            const int *period, const int64_t *count, const double *rec, absim_collateral *out)
+{
+    start_totals(p, r, out);
+    /* fl(r + spread) >= fl(r + min_spread) for every floating line */
+    int positive = 1;
+    for (int k = 0; k < p->T; k++)
+        if (!(r[k] + p->min_spread > 0.0))
+            positive = 0;
+    for (int j = 0; j < nevents;) {
+        int e = j + 1;
+        while (e < nevents && line[e] == line[j])
+            e++;
+        subtract_line(p, line[j], r, positive, e - j, period + j, count + j, rec + j, out);
+        j = e;
+    }
+    finish(p->T, out);
+}
+
+/* Clamp rounding below zero; pending = recovery cash of loans defaulted
+ * by k (defaults - losses, by default period) not yet received. */
+static void finish(int T, absim_collateral *out)
+{
     double drawn = 0.0, received = 0.0;
     for (int k = 1; k <= T; k++) {
         drawn += out->defaults[k - 1] - out->losses[k - 1];

@@ -74,6 +74,8 @@ typedef struct {
     double *total_fixed_interest;    /* fixed-coupon interest amount */
     double *total_float_balance;     /* floating balance at start (x r_k dt gives index interest) */
     double *total_float_spread;      /* sum floating balance x spread x dt */
+    int *live;                 /* per line: last period k whose profile is non-zero (0 from
+                                * there on: nothing left to subtract after it) */
     int nfloating;             /* lines with a floating coupon */
     double min_spread;         /* smallest floating spread (coupon floor check) */
 } absim_pool_plan;
@@ -98,5 +100,16 @@ double absim_pool_line_rate(const absim_pool_plan *p, int l, double rk);
  * lines with defaults of T). */
 void absim_pool_path(const absim_pool_plan *p, const double *r, const int64_t *defaults, const double *recovered,
                      absim_collateral *out);
+
+/* Same cash flows from a sparse list of default events: event j is
+ * count[j] loans of line line[j] defaulting in period period[j] with
+ * recovery-rate sum rec[j] (as `recovered` above). Events must be grouped
+ * by line in increasing line order and, within a line, in increasing
+ * period order, one event per (line, period). The result is bitwise
+ * identical to absim_pool_path() on the equivalent dense arrays. Cost
+ * O(T + sum over defaulting lines of their live periods from the first
+ * default on); lines without defaults cost nothing. */
+void absim_pool_path_events(const absim_pool_plan *p, const double *r, int nevents, const int *line,
+                            const int *period, const int64_t *count, const double *rec, absim_collateral *out);
 
 #endif

@@ -62,6 +62,16 @@ double absim_rng_uniform(absim_rng *r)
     return ((double)(absim_rng_u64(r) >> 11) + 0.5) * TWO_M53;
 }
 
+void absim_rng_first_uniforms(uint64_t seed, uint64_t path, uint64_t stream, int n, double *u)
+{
+    const philox4x64_key_t k = {{seed, ABSIM_RNG_KEY1}};
+    for (int i = 0; i < n; i++) {
+        philox4x64_ctr_t c = {{0, stream + (uint64_t)i, path, 0}};
+        philox4x64_ctr_t o = philox4x64_R(10, c, k);
+        u[i] = ((double)(o.v[0] >> 11) + 0.5) * TWO_M53;
+    }
+}
+
 double absim_rng_gaussian_icdf(absim_rng *r)
 {
     return gsl_cdf_ugaussian_Pinv(absim_rng_uniform(r));

@@ -45,6 +45,13 @@ uint64_t absim_rng_u64(absim_rng *r);
 /* Uniform double in the open interval (0,1), 53 bits. */
 double absim_rng_uniform(absim_rng *r);
 
+/* Uniforms of the first word of streams stream, stream+1, ...,
+ * stream+n-1 of `path`: u[i] equals the first absim_rng_uniform() of
+ * absim_rng_open(seed, path, stream + i). One Philox block per stream,
+ * computed in one tight loop (no per-stream state), for loan-level lines
+ * that need a single draw each. */
+void absim_rng_first_uniforms(uint64_t seed, uint64_t path, uint64_t stream, int n, double *u);
+
 /* Standard normal by inverse CDF (one uniform per draw, fixed count). */
 double absim_rng_gaussian_icdf(absim_rng *r);
 

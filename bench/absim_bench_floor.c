@@ -1,0 +1,171 @@
+/* absim_bench_floor.c -- the random-draw floor of a deal: what one path
+ * costs if it only drew its random numbers, with absim's stream design,
+ * and did no model work at all (no thresholds, no pool cash flows, no
+ * waterfall).
+ *
+ * Per path, from the same streams absim uses (docs/random-streams.md):
+ *   - the short-rate path (absim_rate_path on the RATES stream: one normal
+ *     per step; its recursion is one multiply-add);
+ *   - the factors (absim_factors_draw on the FACTORS stream);
+ *   - per loan-level line (one loan): the first uniform of its DEFAULTS
+ *     stream (absim_rng_first_uniforms, batched as in absim); a loan with
+ *     u <= F(last), the unconditional default probability, is a defaulter
+ *     and draws Phi^-1(u) (its default time);
+ *   - per larger line: one binomial Binomial(count, F(last)) and then, as
+ *     absim's binomial sampler, min(N, last) further draws (N uniforms and
+ *     Phi^-1, or last-1 binomials);
+ *   - per defaulted loan with a random recovery: one recovery draw
+ *     (absim_recovery_draw on the line's RECOVERY stream).
+ * The number of defaulters has the same mean as in the model (the
+ * unconditional PD), so the floor draws as many numbers as absim does on
+ * average. All draws are summed into a checksum so none is optimised
+ * away.
+ *
+ * usage: absim_bench_floor CONFIG [PATHS]   (default 20000). Prints ns per
+ * path (one thread, process CPU time) and JSON. For instruction counts run
+ * it under callgrind at two path counts and take the difference. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_randist.h>
+#include <hdf5.h>
+
+#include "config.h"
+#include "path.h"
+#include "status.h"
+
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Draws of one path; returns their sum. `r` and `zs` are scratch, `u`
+ * holds ABSIM_PATH_BATCH uniforms. */
+static double floor_path(const absim_sim_plan *p, uint64_t path, double *r, double *zs, double *u,
+                         int64_t *defaulters)
+{
+    absim_rng rng;
+    absim_factors f;
+    double sum = 0.0;
+    absim_rng_open(&rng, p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_RATES, 0));
+    absim_rate_path(&p->rates, &rng, r);
+    sum += r[p->T - 1];
+    absim_rng_open(&rng, p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_FACTORS, 0));
+    f.zs = zs;
+    absim_factors_draw(p->copula, p->dof, p->nsectors, 0.0, &rng, &f);
+    sum += f.zg;
+    for (int l = 0; l < p->nlines;) {
+        const absim_line_model *m = &p->lines[l];
+        if (p->single[l]) {
+            int e = l + 1;
+            while (e < p->nlines && e - l < ABSIM_PATH_BATCH && p->single[e])
+                e++;
+            absim_rng_first_uniforms(p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_DEFAULTS, l), e - l, u);
+            for (int i = 0; i < e - l; i++) {
+                const absim_line_model *mi = &m[i];
+                if (u[i] <= mi->F[mi->last]) {
+                    sum += gsl_cdf_ugaussian_Pinv(u[i]);
+                    (*defaulters)++;
+                    if (!p->rec_fixed[l + i]) {
+                        absim_rng_open(&rng, p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_RECOVERY, l + i));
+                        sum += absim_recovery_draw(p->pool.rec_mean[l + i], p->pool.rec_stdev[l + i],
+                                                   p->pool.rec_loading[l + i], p->recovery_haircut, f.zg, &rng);
+                    }
+                } else {
+                    sum += u[i];
+                }
+            }
+            l = e;
+            continue;
+        }
+        if (m->last > 0 && m->count > 0) {
+            gsl_rng g;
+            absim_rng_open(&rng, p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_DEFAULTS, l));
+            absim_rng_bind_gsl(&g, &rng);
+            const double q = m->F[m->last];
+            int64_t n = 0;
+            if (m->sampler == ABSIM_SAMPLER_BINOMIAL) {
+                n = m->count <= (int64_t)UINT32_MAX ? (int64_t)gsl_ran_binomial(&g, q, (unsigned int)m->count) : 0;
+                if (n * 80 <= (int64_t)m->last * 95) {
+                    for (int64_t i = 0; i < n; i++)
+                        sum += gsl_cdf_ugaussian_Pinv(absim_rng_uniform(&rng) * q);
+                } else {
+                    int64_t left = n;
+                    for (int k = 1; k < m->last && left > 0; k++) {
+                        int64_t d = (int64_t)gsl_ran_binomial(&g, 1.0 / (m->last - k + 1), (unsigned int)left);
+                        left -= d;
+                        sum += (double)d;
+                    }
+                }
+            } else {
+                for (int64_t i = 0; i < m->count; i++) {
+                    double v = absim_rng_uniform(&rng);
+                    if (v <= q) {
+                        sum += gsl_cdf_ugaussian_Pinv(v);
+                        n++;
+                    }
+                }
+            }
+            *defaulters += n;
+            if (n > 0 && !p->rec_fixed[l]) {
+                absim_rng_open(&rng, p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_RECOVERY, l));
+                for (int64_t i = 0; i < n; i++)
+                    sum += absim_recovery_draw(p->pool.rec_mean[l], p->pool.rec_stdev[l], p->pool.rec_loading[l],
+                                               p->recovery_haircut, f.zg, &rng);
+            }
+        }
+        l++;
+    }
+    return sum;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: absim_bench_floor CONFIG [PATHS]\n");
+        return 2;
+    }
+    int64_t paths = argc > 2 ? strtoll(argv[2], NULL, 10) : 20000;
+    gsl_set_error_handler_off();
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    absim_deal deal;
+    absim_scenario base;
+    absim_sim_plan plan;
+    memset(&deal, 0, sizeof deal);
+    if (absim_config_load(&deal, argv[1], stderr) != ABSIM_OK || absim_scenario_init_base(&base, &deal) != ABSIM_OK)
+        return 2;
+    if (absim_sim_plan_init(&plan, &deal, &base, deal.sim.seed) != ABSIM_OK) {
+        fprintf(stderr, "absim_bench_floor: %s\n", absim_error_message());
+        return 2;
+    }
+    double *r = malloc((size_t)plan.T * sizeof *r), *zs = malloc((size_t)plan.nsectors * sizeof *zs);
+    double u[ABSIM_PATH_BATCH];
+    if (!r || !zs)
+        return 2;
+    int64_t defaulters = 0;
+    double sum = 0.0, t0 = cpu_seconds();
+    for (int64_t i = 0; i < paths; i++)
+        sum += floor_path(&plan, (uint64_t)i, r, zs, u, &defaulters);
+    double sec = cpu_seconds() - t0;
+    printf("floor %s: %" PRId64 " paths, %.0f ns/path (1 thread, CPU time), %.2f defaulters/path, sum %.6e\n",
+           argv[1], paths, 1e9 * sec / (double)paths, (double)defaulters / (double)paths, sum);
+    printf("{\"bench\": \"absim_bench_floor\", \"config\": \"%s\", \"paths\": %" PRId64
+           ", \"ns_per_path\": %.1f, \"defaulters_per_path\": %.3f, \"sum\": %.17g}\n",
+           argv[1], paths, 1e9 * sec / (double)paths, (double)defaulters / (double)paths, sum);
+    free(r);
+    free(zs);
+    absim_sim_plan_free(&plan);
+    absim_scenario_free(&base);
+    absim_deal_free(&deal);
+    return isfinite(sum) ? 0 : 1;
+}
