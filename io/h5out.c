@@ -52,6 +52,7 @@ struct absim_h5 {
     hid_t results;              /* /results */
     hid_t scenario;             /* /results/<name> while a scenario is open */
     hid_t d_tranche_loss, d_pool_loss, d_pool_default_rate; /* per-path datasets or invalid */
+    hid_t d_weight, d_originator; /* optional per-path datasets (absim_h5_paths_extra) */
     int ntranches;
     int64_t npaths;             /* rows of the current scenario's per-path datasets */
     int64_t rows_written;
@@ -245,9 +246,9 @@ static hid_t path_dataset_create(hid_t loc, const char *name, int rank, int64_t 
     hsize_t chunk[2] = {(hsize_t)(rows < CHUNK_ROWS ? rows : CHUNK_ROWS), (hsize_t)cols};
     double fill = NAN;
     size_t chunk_bytes = (size_t)chunk[0] * (rank == 2 ? (size_t)cols : 1) * sizeof(double);
-    size_t cache = 16u << 20;
-    if (cache < 4 * chunk_bytes)
-        cache = 4 * chunk_bytes;
+    /* Rows arrive in order: a few chunks of cache suffice (the one being
+     * filled, the one read back), and a small cache keeps memory flat. */
+    size_t cache = 4 * chunk_bytes;
 
     space = H5Screate_simple(rank, dims, NULL);
     dcpl = H5Pcreate(H5P_DATASET_CREATE);
@@ -319,6 +320,8 @@ static void handles_close(absim_h5 *h)
     close_id(&h->d_tranche_loss);
     close_id(&h->d_pool_loss);
     close_id(&h->d_pool_default_rate);
+    close_id(&h->d_weight);
+    close_id(&h->d_originator);
     close_id(&h->scenario);
     close_id(&h->results);
     close_id(&h->file);
@@ -401,6 +404,7 @@ int absim_h5_create(absim_h5 **out, const char *out_path, const absim_run_meta *
         return absim_error_set(ABSIM_ENOMEM, "out of memory");
     h->file = h->results = h->scenario = H5I_INVALID_HID;
     h->d_tranche_loss = h->d_pool_loss = h->d_pool_default_rate = H5I_INVALID_HID;
+    h->d_weight = h->d_originator = H5I_INVALID_HID;
     h->ntranches = tranches->ntranches;
     h->wall_seconds = meta->wall_seconds;
     h->scenario_seconds = NAN;
@@ -430,6 +434,10 @@ int absim_h5_create(absim_h5 **out, const char *out_path, const absim_run_meta *
         rc = fail_io(h, "the file (property list)");
         goto cleanup;
     }
+    /* HDF5 keeps freed blocks on its own free lists, unbounded by default:
+     * cap them so that memory does not grow with the number of chunks
+     * written (long runs with per-path output). */
+    H5set_free_list_limits(1 << 20, 1 << 18, 4 << 20, 1 << 20, 8 << 20, 2 << 20);
     h->file = H5Fcreate(h->tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     if (h->file < 0) {
         rc = fail_io(h, "the file");
@@ -539,6 +547,102 @@ int absim_h5_write_paths(absim_h5 *h, int64_t first, int64_t n, const double *tr
         (pool_default_rate && rows_write(h->d_pool_default_rate, 1, first, n, 1, pool_default_rate) < 0))
         return fail_io(h, "per-path results");
     h->rows_written += n;
+    return ABSIM_OK;
+}
+
+int absim_h5_paths_extra(absim_h5 *h, int weight, int originator)
+{
+    char what[ABSIM_NAME_MAX + 64];
+    if (!h || h->scenario < 0)
+        return absim_error_set(ABSIM_EINVAL, "absim_h5_paths_extra: no scenario open");
+    if (h->failed)
+        return h->failed;
+    if (!h->keep_paths)
+        return ABSIM_OK;
+    snprintf(what, sizeof what, "/results/%s/paths", h->scenario_name);
+    hid_t paths = H5Gopen2(h->scenario, "paths", H5P_DEFAULT);
+    if (paths < 0)
+        return fail_io(h, what);
+    if (weight)
+        h->d_weight = path_dataset_create(paths, "weight", 1, h->npaths, 1, "1",
+                                          "per path: likelihood ratio (importance sampling)");
+    if (originator)
+        h->d_originator = path_dataset_create(paths, "originator_default_period", 1, h->npaths, 1, "period",
+                                              "per path: period of the originator's default, 0 = none by T");
+    close_id(&paths);
+    if ((weight && h->d_weight < 0) || (originator && h->d_originator < 0))
+        return fail_io(h, what);
+    return ABSIM_OK;
+}
+
+int absim_h5_write_paths_extra(absim_h5 *h, int64_t first, int64_t n, const double *weight,
+                               const double *originator)
+{
+    if (!h || h->scenario < 0 || first < 0 || n < 0 || first > h->npaths - n)
+        return absim_error_set(ABSIM_EINVAL, "absim_h5_write_paths_extra: rows outside the datasets");
+    if (h->failed)
+        return h->failed;
+    if (!h->keep_paths || n == 0)
+        return ABSIM_OK;
+    if ((weight && h->d_weight >= 0 && rows_write(h->d_weight, 1, first, n, 1, weight) < 0) ||
+        (originator && h->d_originator >= 0 && rows_write(h->d_originator, 1, first, n, 1, originator) < 0))
+        return fail_io(h, "per-path results");
+    return ABSIM_OK;
+}
+
+int absim_h5_read_paths(absim_h5 *h, absim_h5_column which, int col, int64_t first, int64_t n, double *out)
+{
+    hid_t dset = H5I_INVALID_HID;
+    int rank = 1, cols = 1;
+    if (!h || h->scenario < 0 || !h->keep_paths || first < 0 || n < 0 || first > h->npaths - n)
+        return absim_error_set(ABSIM_EINVAL, "absim_h5_read_paths: rows outside the datasets");
+    switch (which) {
+    case ABSIM_H5_TRANCHE_LOSS: dset = h->d_tranche_loss; rank = 2; cols = h->ntranches; break;
+    case ABSIM_H5_POOL_LOSS: dset = h->d_pool_loss; break;
+    case ABSIM_H5_POOL_DEFAULT_RATE: dset = h->d_pool_default_rate; break;
+    case ABSIM_H5_WEIGHT: dset = h->d_weight; break;
+    case ABSIM_H5_ORIGINATOR: dset = h->d_originator; break;
+    }
+    if (dset < 0 || col < 0 || col >= cols)
+        return absim_error_set(ABSIM_EINVAL, "absim_h5_read_paths: no such column");
+    if (n == 0)
+        return ABSIM_OK;
+    /* Whole rows are read (a column alone would make HDF5 decompress each
+     * chunk into buffers it keeps), then the column is picked out. */
+    int rc = -1;
+    double *rowbuf = cols > 1 ? malloc((size_t)n * (size_t)cols * sizeof *rowbuf) : out;
+    hsize_t start[2] = {(hsize_t)first, 0}, count[2] = {(hsize_t)n, (hsize_t)cols};
+    hid_t fspace = H5Dget_space(dset), mspace = H5Screate_simple(rank, count, NULL);
+    if (rowbuf && fspace >= 0 && mspace >= 0 &&
+        H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
+        H5Dread(dset, H5T_NATIVE_DOUBLE, mspace, fspace, H5P_DEFAULT, rowbuf) >= 0)
+        rc = 0;
+    if (rc == 0 && cols > 1)
+        for (int64_t i = 0; i < n; i++)
+            out[i] = rowbuf[(size_t)i * (size_t)cols + (size_t)col];
+    if (cols > 1)
+        free(rowbuf);
+    close_id(&fspace);
+    close_id(&mspace);
+    return rc == 0 ? ABSIM_OK : fail_io(h, "per-path results (reading back)");
+}
+
+int absim_h5_truncate_paths(absim_h5 *h, int64_t n)
+{
+    if (!h || h->scenario < 0 || n < 0 || n > h->npaths)
+        return absim_error_set(ABSIM_EINVAL, "absim_h5_truncate_paths: invalid row count");
+    if (h->failed)
+        return h->failed;
+    if (!h->keep_paths || n == h->npaths)
+        return ABSIM_OK;
+    hsize_t d2[2] = {(hsize_t)n, (hsize_t)h->ntranches}, d1[1] = {(hsize_t)n};
+    if (H5Dset_extent(h->d_tranche_loss, d2) < 0 || H5Dset_extent(h->d_pool_loss, d1) < 0 ||
+        H5Dset_extent(h->d_pool_default_rate, d1) < 0 || (h->d_weight >= 0 && H5Dset_extent(h->d_weight, d1) < 0) ||
+        (h->d_originator >= 0 && H5Dset_extent(h->d_originator, d1) < 0))
+        return fail_io(h, "per-path results (truncating)");
+    h->npaths = n;
+    if (h->rows_written > n)
+        h->rows_written = n;
     return ABSIM_OK;
 }
 
@@ -657,6 +761,8 @@ int absim_h5_scenario_end(absim_h5 *h, const absim_summary *s)
     close_id(&h->d_tranche_loss);
     close_id(&h->d_pool_loss);
     close_id(&h->d_pool_default_rate);
+    close_id(&h->d_weight);
+    close_id(&h->d_originator);
     if (isnan(h->scenario_seconds)) {
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
@@ -679,6 +785,8 @@ cleanup:
     close_id(&h->d_tranche_loss);
     close_id(&h->d_pool_loss);
     close_id(&h->d_pool_default_rate);
+    close_id(&h->d_weight);
+    close_id(&h->d_originator);
     close_id(&h->scenario);
     return rc;
 }

@@ -39,6 +39,32 @@ int absim_h5_scenario_begin(absim_h5 *h, const char *scenario, int64_t npaths, i
 int absim_h5_write_paths(absim_h5 *h, int64_t first, int64_t n, const double *tranche_loss,
                          const double *pool_loss, const double *pool_default_rate);
 
+/* Optional per-path datasets of the current scenario (keep_paths only):
+ * paths/weight (likelihood ratios) and paths/originator_default_period.
+ * Call right after scenario_begin. */
+int absim_h5_paths_extra(absim_h5 *h, int weight, int originator);
+
+/* Write rows [first, first+n) of the optional per-path datasets (NULL
+ * arrays and datasets not created are skipped). */
+int absim_h5_write_paths_extra(absim_h5 *h, int64_t first, int64_t n, const double *weight,
+                               const double *originator);
+
+typedef enum {
+    ABSIM_H5_TRANCHE_LOSS = 0, /* col = tranche */
+    ABSIM_H5_POOL_LOSS,
+    ABSIM_H5_POOL_DEFAULT_RATE,
+    ABSIM_H5_WEIGHT,
+    ABSIM_H5_ORIGINATOR
+} absim_h5_column;
+
+/* Read back rows [first, first+n) of one column of the current scenario's
+ * per-path datasets (already written) into out. */
+int absim_h5_read_paths(absim_h5 *h, absim_h5_column which, int col, int64_t first, int64_t n, double *out);
+
+/* Shrink the current scenario's per-path datasets to their first n rows
+ * (a run that stopped early, e.g. on a standard-error target). */
+int absim_h5_truncate_paths(absim_h5 *h, int64_t n);
+
 /* Write the current scenario's summary/ and histogram/ groups, and end it. */
 int absim_h5_scenario_end(absim_h5 *h, const absim_summary *s);
 

@@ -509,3 +509,163 @@ void absim_summary_variance_reduction(absim_summary *s, const absim_acc *a)
         s->pd_variance_reduction[t] = sep > 0.0 ? pd * (1.0 - pd) / (dn * sep * sep) : NAN;
     }
 }
+
+/* Values of one fine bin collected by absim_quantiles_streamed: (x, w)
+ * pairs, compacted (sorted, equal x merged) when full. */
+typedef struct {
+    int bin;
+    double *xw;      /* 2 * cap doubles */
+    int64_t n, cap;
+} bin_values;
+
+static void bin_compact(bin_values *b)
+{
+    qsort(b->xw, (size_t)b->n, 2 * sizeof *b->xw, pair_cmp);
+    int64_t m = 0;
+    for (int64_t i = 0; i < b->n; i++) {
+        if (m > 0 && b->xw[2 * (m - 1)] == b->xw[2 * i]) {
+            b->xw[2 * (m - 1) + 1] += b->xw[2 * i + 1];
+        } else {
+            b->xw[2 * m] = b->xw[2 * i];
+            b->xw[2 * m + 1] = b->xw[2 * i + 1];
+            m++;
+        }
+    }
+    b->n = m;
+}
+
+static int bin_push(bin_values *b, double x, double w)
+{
+    if (b->n == b->cap) {
+        bin_compact(b);
+        if (b->n > b->cap / 2) {
+            int64_t cap = 2 * b->cap;
+            double *xw = realloc(b->xw, (size_t)cap * 2 * sizeof *xw);
+            if (!xw)
+                return -1;
+            b->xw = xw;
+            b->cap = cap;
+        }
+    }
+    b->xw[2 * b->n] = x;
+    b->xw[2 * b->n + 1] = w;
+    b->n++;
+    return 0;
+}
+
+int absim_quantiles_streamed(const absim_dist *d, absim_column_reader read, void *ctx, int64_t n, int weighted,
+                             int nq, const double *levels, double *var, double *es)
+{
+    enum { CHUNK = 1 << 16 };
+    const int nb = ABSIM_ACC_FINE_BINS;
+    double total = 0.0;
+    int rc = ABSIM_OK, nbins = 0;
+    int *kstar = calloc((size_t)(nq > 0 ? nq : 1), sizeof *kstar);
+    double *before = calloc((size_t)(nq > 0 ? nq : 1), sizeof *before);
+    bin_values *bins = calloc((size_t)(nq > 0 ? nq : 1), sizeof *bins);
+    double *x = malloc(CHUNK * sizeof *x), *w = weighted ? malloc(CHUNK * sizeof *w) : NULL;
+    if (!kstar || !before || !bins || !x || (weighted && !w)) {
+        rc = absim_error_set(ABSIM_ENOMEM, "out of memory for the sample quantiles");
+        goto cleanup;
+    }
+    for (int k = 0; k <= nb; k++)
+        total += d->fine_w[k];
+    if (n <= 0 || !(total > 0.0)) {
+        for (int j = 0; j < nq; j++) {
+            var[j] = NAN;
+            if (es)
+                es[j] = NAN;
+        }
+        goto cleanup;
+    }
+    /* The bin of each VaR and the weight below it, as in fine_quantiles. */
+    for (int j = 0; j < nq; j++) {
+        double cum = 0.0;
+        int last = 0, found = -1;
+        for (int k = 0; k <= nb; k++) {
+            if (d->fine_w[k] == 0.0)
+                continue;
+            last = k;
+            if (reaches(cum + d->fine_w[k], levels[j], total)) {
+                found = k;
+                break;
+            }
+            cum += d->fine_w[k];
+        }
+        if (found < 0) {
+            found = last;
+            cum = total - d->fine_w[last];
+        }
+        kstar[j] = found;
+        before[j] = cum;
+        int b = 0;
+        while (b < nbins && bins[b].bin != found)
+            b++;
+        if (b == nbins) {
+            bins[b].bin = found;
+            bins[b].cap = 1 << 12;
+            bins[b].xw = malloc((size_t)bins[b].cap * 2 * sizeof *bins[b].xw);
+            if (!bins[b].xw) {
+                rc = absim_error_set(ABSIM_ENOMEM, "out of memory for the sample quantiles");
+                goto cleanup;
+            }
+            nbins++;
+        }
+    }
+    /* One pass over the column: keep the values of the VaR bins. */
+    for (int64_t first = 0; first < n; first += CHUNK) {
+        int64_t m = n - first < CHUNK ? n - first : CHUNK;
+        if (read(ctx, first, m, x, w) != 0) {
+            rc = absim_error_set(ABSIM_EIO, "cannot read back the per-path results");
+            goto cleanup;
+        }
+        for (int64_t i = 0; i < m; i++) {
+            int k = fine_bin(x[i]);
+            for (int b = 0; b < nbins; b++)
+                if (bins[b].bin == k && bin_push(&bins[b], x[i], w ? w[i] : 1.0) != 0) {
+                    rc = absim_error_set(ABSIM_ENOMEM, "out of memory for the sample quantiles");
+                    goto cleanup;
+                }
+        }
+    }
+    for (int b = 0; b < nbins; b++)
+        bin_compact(&bins[b]);
+    for (int j = 0; j < nq; j++) {
+        const bin_values *bv = bins;
+        while (bv->bin != kstar[j])
+            bv++;
+        double cum = before[j], v = bv->n > 0 ? bv->xw[2 * (bv->n - 1)] : (double)kstar[j] / nb;
+        int64_t i = 0;
+        for (; i < bv->n; i++) {
+            cum += bv->xw[2 * i + 1];
+            if (reaches(cum, levels[j], total)) {
+                v = bv->xw[2 * i];
+                break;
+            }
+        }
+        if (i == bv->n)
+            i = bv->n - 1;
+        double tail = 0.0;
+        for (int64_t k = i + 1; k < bv->n; k++)
+            tail += bv->xw[2 * k + 1] * bv->xw[2 * k];
+        for (int k = kstar[j] + 1; k <= nb; k++)
+            tail += d->fine_wx[k];
+        var[j] = v;
+        if (es) {
+            double q = levels[j], excess = cum / total - q;
+            if (excess < 0.0)
+                excess = 0.0;
+            es[j] = q < 1.0 ? (tail / total + v * excess) / (1.0 - q) : v;
+        }
+    }
+cleanup:
+    if (bins)
+        for (int b = 0; b < nbins; b++)
+            free(bins[b].xw);
+    free(bins);
+    free(kstar);
+    free(before);
+    free(x);
+    free(w);
+    return rc;
+}

@@ -109,4 +109,19 @@ void absim_summary_variance_reduction(absim_summary *s, const absim_acc *a);
 int absim_quantiles_exact(const double *x, const double *w, int64_t n, int64_t stride, int nq,
                           const double *levels, double *var, double *es, double *scratch);
 
+/* Reads rows [first, first+n) of one per-path column into x (and, when w
+ * is non-NULL, the paths' weights into w). Returns 0, or -1 on failure. */
+typedef int (*absim_column_reader)(void *ctx, int64_t first, int64_t n, double *x, double *w);
+
+/* Exact (weighted) sample VaR and ES of a column whose accumulator `d`
+ * holds all n paths, in bounded memory: the fine histogram locates the bin
+ * holding each VaR, one streamed pass over the column collects the values
+ * of those bins only (equal values merged), and the ES adds the histogram's
+ * exact bin sums above. Same definitions and same VaR as
+ * absim_quantiles_exact; memory grows with the number of distinct values in
+ * the VaR bins, not with n. Returns ABSIM_OK, ABSIM_ENOMEM or ABSIM_EIO
+ * (reader failure). */
+int absim_quantiles_streamed(const absim_dist *d, absim_column_reader read, void *ctx, int64_t n, int weighted,
+                             int nq, const double *levels, double *var, double *es);
+
 #endif

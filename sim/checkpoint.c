@@ -90,11 +90,28 @@ static void acc_io(stream *s, absim_acc *a, void (*io)(stream *, void *, size_t)
 
 static void put_any(stream *s, void *p, size_t n) { put(s, p, n); }
 
-int absim_checkpoint_write(const char *path, const absim_checkpoint_header *h, const absim_acc *acc,
-                           const absim_acc *acc_alt, double max_conservation_error, const double *kept,
-                           const double *kept_pool, const double *kept_dr, const double *kept_w,
-                           const double *kept_orig, const double *extra, size_t nextra)
+enum { ROW_CHUNK = 1 << 15 };
+
+/* Chunk buffers for streaming rows: tl (ROW_CHUNK x ntr) then four columns. */
+static double *row_buffers(int ntr, double **tl, double **pool, double **dr, double **w, double **orig)
 {
+    double *b = malloc((size_t)ROW_CHUNK * (size_t)(ntr + 4) * sizeof *b);
+    if (!b)
+        return NULL;
+    *tl = b;
+    *pool = b + (size_t)ROW_CHUNK * (size_t)ntr;
+    *dr = *pool + ROW_CHUNK;
+    *w = *dr + ROW_CHUNK;
+    *orig = *w + ROW_CHUNK;
+    return b;
+}
+
+int absim_checkpoint_write(const char *path, const absim_checkpoint_header *h, const absim_acc *acc,
+                           const absim_acc *acc_alt, double max_conservation_error, const absim_checkpoint_rows *rows,
+                           const double *extra, size_t nextra)
+{
+    double *tl, *pool, *dr, *w, *orig, *buf = NULL;
+    int rows_rc = ABSIM_OK;
     char tmp[4096];
     uint32_t version = ABSIM_CHECKPOINT_VERSION;
     stream s = {NULL, 0, 0};
@@ -112,14 +129,25 @@ int absim_checkpoint_write(const char *path, const absim_checkpoint_header *h, c
     put(&s, &max_conservation_error, sizeof max_conservation_error);
     put(&s, extra, nextra * sizeof(double));
     if (h->keep_paths) {
-        size_t n = (size_t)h->paths_done;
-        put(&s, kept, n * (size_t)h->ntranches * sizeof(double));
-        put(&s, kept_pool, n * sizeof(double));
-        put(&s, kept_dr, n * sizeof(double));
-        if (h->weighted)
-            put(&s, kept_w, n * sizeof(double));
-        if (h->originator)
-            put(&s, kept_orig, n * sizeof(double));
+        buf = rows ? row_buffers(h->ntranches, &tl, &pool, &dr, &w, &orig) : NULL;
+        if (!buf)
+            s.failed = 1;
+        for (int64_t first = 0; !s.failed && first < h->paths_done; first += ROW_CHUNK) {
+            int64_t n = h->paths_done - first < ROW_CHUNK ? h->paths_done - first : ROW_CHUNK;
+            rows_rc = rows->get(rows->ctx, first, n, tl, pool, dr, w, orig);
+            if (rows_rc != ABSIM_OK) {
+                s.failed = 1;
+                break;
+            }
+            put(&s, tl, (size_t)n * (size_t)h->ntranches * sizeof(double));
+            put(&s, pool, (size_t)n * sizeof(double));
+            put(&s, dr, (size_t)n * sizeof(double));
+            if (h->weighted)
+                put(&s, w, (size_t)n * sizeof(double));
+            if (h->originator)
+                put(&s, orig, (size_t)n * sizeof(double));
+        }
+        free(buf);
     }
     uint64_t hash = s.hash;
     if (!s.failed && fwrite(&hash, sizeof hash, 1, s.f) != 1)
@@ -130,6 +158,8 @@ int absim_checkpoint_write(const char *path, const absim_checkpoint_header *h, c
         s.failed = 1;
     if (s.failed) {
         unlink(tmp);
+        if (rows_rc != ABSIM_OK)
+            return rows_rc;
         return absim_error_set(ABSIM_EIO, "%s: cannot write checkpoint", tmp);
     }
     if (rename(tmp, path) != 0) {
@@ -154,10 +184,10 @@ int absim_checkpoint_write(const char *path, const absim_checkpoint_header *h, c
 }
 
 int absim_checkpoint_read(const char *path, const absim_checkpoint_header *expect, absim_acc *acc,
-                          absim_acc *acc_alt, double *max_conservation_error, double *kept, double *kept_pool,
-                          double *kept_dr, double *kept_w, double *kept_orig, double *extra, size_t nextra,
-                          int64_t *paths_done)
+                          absim_acc *acc_alt, double *max_conservation_error, const absim_checkpoint_rows *rows,
+                          double *extra, size_t nextra, int64_t *paths_done)
 {
+    double *tl, *pool, *dr, *w, *orig, *buf = NULL;
     char m[8];
     uint32_t version = 0;
     absim_checkpoint_header h;
@@ -219,15 +249,47 @@ int absim_checkpoint_read(const char *path, const absim_checkpoint_header *expec
         acc_io(&s, acc_alt, get);
     get(&s, max_conservation_error, sizeof *max_conservation_error);
     get(&s, extra, nextra * sizeof(double));
+    /* Rows are handed over only after the whole file has been verified:
+     * first pass checks the checksum, second pass (after a rewind) puts. */
+    long rows_at = ftell(s.f);
+    uint64_t rows_hash = s.hash;
     if (h.keep_paths) {
-        size_t n = (size_t)h.paths_done;
-        get(&s, kept, n * (size_t)h.ntranches * sizeof(double));
-        get(&s, kept_pool, n * sizeof(double));
-        get(&s, kept_dr, n * sizeof(double));
-        if (h.weighted)
-            get(&s, kept_w, n * sizeof(double));
-        if (h.originator)
-            get(&s, kept_orig, n * sizeof(double));
+        buf = row_buffers(h.ntranches, &tl, &pool, &dr, &w, &orig);
+        if (!buf) {
+            rc = absim_error_set(ABSIM_ENOMEM, "out of memory reading %s", path);
+            goto cleanup;
+        }
+        for (int pass = 0; pass < 2 && !s.failed; pass++) {
+            if (pass == 1) {
+                uint64_t want = s.hash, stored = 0;
+                if (fread(&stored, sizeof stored, 1, s.f) != 1 || stored != want || fgetc(s.f) != EOF) {
+                    s.failed = 1;
+                    break;
+                }
+                if (!rows || fseek(s.f, rows_at, SEEK_SET) != 0) {
+                    s.failed = 1;
+                    break;
+                }
+                s.hash = rows_hash;
+            }
+            for (int64_t first = 0; !s.failed && first < h.paths_done; first += ROW_CHUNK) {
+                int64_t n = h.paths_done - first < ROW_CHUNK ? h.paths_done - first : ROW_CHUNK;
+                get(&s, tl, (size_t)n * (size_t)h.ntranches * sizeof(double));
+                get(&s, pool, (size_t)n * sizeof(double));
+                get(&s, dr, (size_t)n * sizeof(double));
+                if (h.weighted)
+                    get(&s, w, (size_t)n * sizeof(double));
+                if (h.originator)
+                    get(&s, orig, (size_t)n * sizeof(double));
+                if (pass == 1 && !s.failed) {
+                    int prc = rows->put(rows->ctx, first, n, tl, pool, dr, w, orig);
+                    if (prc != ABSIM_OK) {
+                        rc = prc;
+                        goto cleanup;
+                    }
+                }
+            }
+        }
     }
     uint64_t want = s.hash, stored = 0;
     if (s.failed || fread(&stored, sizeof stored, 1, s.f) != 1 || stored != want || fgetc(s.f) != EOF) {
@@ -236,6 +298,7 @@ int absim_checkpoint_read(const char *path, const absim_checkpoint_header *expec
     }
     *paths_done = h.paths_done;
 cleanup:
+    free(buf);
     fclose(s.f);
     return rc;
 }

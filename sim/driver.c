@@ -228,38 +228,173 @@ void absim_scenario_run_free(absim_scenario_run *r)
     memset(r, 0, sizeof *r);
 }
 
-/* Exact sample quantiles of the kept per-path arrays into s. */
-static int exact_quantiles(absim_summary *s, const double *losses, const double *pool_loss, const double *pool_dr,
-                           const double *weights, int64_t n, int ntr)
+/* Where a run keeps its per-path rows (keep_paths, rank 0): the results
+ * file's per-path datasets (written wave by wave and read back at the end:
+ * memory does not grow with the number of paths), or, without a file,
+ * arrays in memory. Rows are tranche losses (ntr per path), pool loss,
+ * pool default rate, and optionally weight and originator default period. */
+typedef struct {
+    absim_h5 *h5;
+    int ntr, weighted, originator;
+    int64_t cap;
+    double *tl, *pool, *dr, *w, *orig; /* memory store only */
+    double *tmp;                       /* file store: one chunk of one column */
+} path_store;
+
+enum { STORE_CHUNK = 1 << 16 };
+
+static void store_free(path_store *st)
 {
-    double *scratch = malloc((size_t)n * 2 * sizeof *scratch);
-    double *var = malloc((size_t)s->nquantiles * sizeof *var);
-    double *es = malloc((size_t)s->nquantiles * sizeof *es);
+    free(st->tl);
+    free(st->pool);
+    free(st->dr);
+    free(st->w);
+    free(st->orig);
+    free(st->tmp);
+    memset(st, 0, sizeof *st);
+}
+
+static int store_init(path_store *st, absim_h5 *h5, int ntr, int weighted, int originator, int64_t cap)
+{
+    memset(st, 0, sizeof *st);
+    st->h5 = h5;
+    st->ntr = ntr;
+    st->weighted = weighted;
+    st->originator = originator;
+    st->cap = cap;
+    if (h5) {
+        st->tmp = malloc(STORE_CHUNK * sizeof *st->tmp);
+        if (!st->tmp)
+            return absim_error_set(ABSIM_ENOMEM, "out of memory");
+        int rc = absim_h5_paths_extra(h5, weighted, originator);
+        if (rc != ABSIM_OK)
+            store_free(st);
+        return rc;
+    }
+    st->tl = malloc((size_t)cap * (size_t)ntr * sizeof *st->tl);
+    st->pool = malloc((size_t)cap * sizeof *st->pool);
+    st->dr = malloc((size_t)cap * sizeof *st->dr);
+    st->w = weighted ? malloc((size_t)cap * sizeof *st->w) : NULL;
+    st->orig = originator ? malloc((size_t)cap * sizeof *st->orig) : NULL;
+    if (!st->tl || !st->pool || !st->dr || (weighted && !st->w) || (originator && !st->orig)) {
+        store_free(st);
+        return absim_error_set(ABSIM_ENOMEM, "out of memory keeping %lld paths (try --no-paths)", (long long)cap);
+    }
+    return ABSIM_OK;
+}
+
+/* Rows [first, first+n): tl is n x ntr row-major; w and orig may be NULL. */
+static int store_put(void *ctx, int64_t first, int64_t n, const double *tl, const double *pool, const double *dr,
+                     const double *w, const double *orig)
+{
+    path_store *st = ctx;
+    if (st->h5) {
+        int rc = absim_h5_write_paths(st->h5, first, n, tl, pool, dr);
+        if (rc == ABSIM_OK)
+            rc = absim_h5_write_paths_extra(st->h5, first, n, st->weighted ? w : NULL, st->originator ? orig : NULL);
+        return rc;
+    }
+    memcpy(st->tl + (size_t)first * (size_t)st->ntr, tl, (size_t)n * (size_t)st->ntr * sizeof *tl);
+    memcpy(st->pool + first, pool, (size_t)n * sizeof *pool);
+    memcpy(st->dr + first, dr, (size_t)n * sizeof *dr);
+    if (st->w && w)
+        memcpy(st->w + first, w, (size_t)n * sizeof *w);
+    if (st->orig && orig)
+        memcpy(st->orig + first, orig, (size_t)n * sizeof *orig);
+    return ABSIM_OK;
+}
+
+/* One column (which, col) of rows [first, first+n) into out. */
+static int store_column(path_store *st, absim_h5_column which, int col, int64_t first, int64_t n, double *out)
+{
+    if (st->h5)
+        return absim_h5_read_paths(st->h5, which, col, first, n, out);
+    const double *src = which == ABSIM_H5_POOL_LOSS ? st->pool + first
+                        : which == ABSIM_H5_POOL_DEFAULT_RATE ? st->dr + first
+                        : which == ABSIM_H5_WEIGHT ? st->w + first
+                        : which == ABSIM_H5_ORIGINATOR ? st->orig + first
+                                                       : st->tl + (size_t)first * (size_t)st->ntr + col;
+    size_t stride = which == ABSIM_H5_TRANCHE_LOSS ? (size_t)st->ntr : 1;
+    for (int64_t i = 0; i < n; i++)
+        out[i] = src[(size_t)i * stride];
+    return ABSIM_OK;
+}
+
+static int store_get(void *ctx, int64_t first, int64_t n, double *tl, double *pool, double *dr, double *w,
+                     double *orig)
+{
+    path_store *st = ctx;
     int rc = ABSIM_OK;
-    if (!scratch || !var || !es) {
-        rc = absim_error_set(ABSIM_ENOMEM, "out of memory computing quantiles of %lld paths", (long long)n);
+    for (int t = 0; t < st->ntr && rc == ABSIM_OK; t++) {
+        double *col = st->tmp;
+        if (!st->h5) {
+            for (int64_t i = 0; i < n; i++)
+                tl[(size_t)i * (size_t)st->ntr + t] = st->tl[(size_t)(first + i) * (size_t)st->ntr + t];
+            continue;
+        }
+        rc = store_column(st, ABSIM_H5_TRANCHE_LOSS, t, first, n, col);
+        for (int64_t i = 0; rc == ABSIM_OK && i < n; i++)
+            tl[(size_t)i * (size_t)st->ntr + t] = col[i];
+    }
+    if (rc == ABSIM_OK)
+        rc = store_column(st, ABSIM_H5_POOL_LOSS, 0, first, n, pool);
+    if (rc == ABSIM_OK)
+        rc = store_column(st, ABSIM_H5_POOL_DEFAULT_RATE, 0, first, n, dr);
+    if (rc == ABSIM_OK && st->weighted && w)
+        rc = store_column(st, ABSIM_H5_WEIGHT, 0, first, n, w);
+    if (rc == ABSIM_OK && st->originator && orig)
+        rc = store_column(st, ABSIM_H5_ORIGINATOR, 0, first, n, orig);
+    return rc;
+}
+
+typedef struct {
+    path_store *st;
+    absim_h5_column which;
+    int col;
+} column_ctx;
+
+static int column_read(void *ctx, int64_t first, int64_t n, double *x, double *w)
+{
+    column_ctx *c = ctx;
+    if (store_column(c->st, c->which, c->col, first, n, x) != ABSIM_OK)
+        return -1;
+    if (w && store_column(c->st, ABSIM_H5_WEIGHT, 0, first, n, w) != ABSIM_OK)
+        return -1;
+    return 0;
+}
+
+/* Exact sample quantiles of the stored paths into s (bounded memory). */
+static int exact_quantiles(absim_summary *s, const absim_acc *acc, path_store *st, int64_t n)
+{
+    const int ntr = st->ntr, nq = s->nquantiles;
+    double *var = malloc((size_t)(nq > 0 ? nq : 1) * sizeof *var), *es = malloc((size_t)(nq > 0 ? nq : 1) * sizeof *es);
+    int rc = ABSIM_OK;
+    if (!var || !es) {
+        rc = absim_error_set(ABSIM_ENOMEM, "out of memory computing quantiles");
         goto cleanup;
     }
-    for (int t = 0; t < ntr; t++) {
-        rc = absim_quantiles_exact(losses + t, weights, n, ntr, s->nquantiles, s->quantile_levels, var, es, scratch);
-        if (rc != ABSIM_OK)
-            goto cleanup;
-        for (int q = 0; q < s->nquantiles; q++) {
+    for (int t = 0; t < ntr && rc == ABSIM_OK; t++) {
+        column_ctx c = {st, ABSIM_H5_TRANCHE_LOSS, t};
+        rc = absim_quantiles_streamed(&acc->tranche[t], column_read, &c, n, st->weighted, nq, s->quantile_levels,
+                                      var, es);
+        for (int q = 0; rc == ABSIM_OK && q < nq; q++) {
             s->var[q * ntr + t] = var[q];
             s->es[q * ntr + t] = es[q];
         }
     }
-    rc = absim_quantiles_exact(pool_loss, weights, n, 1, s->nquantiles, s->quantile_levels, s->pool_loss_q,
-                               s->pool_loss_es, scratch);
-    if (rc != ABSIM_OK)
-        goto cleanup;
-    rc = absim_quantiles_exact(pool_dr, weights, n, 1, s->nquantiles, s->quantile_levels, s->pool_default_rate_q,
-                               es, scratch);
-    if (rc != ABSIM_OK)
-        goto cleanup;
-    s->exact_quantiles = 1;
+    if (rc == ABSIM_OK) {
+        column_ctx c = {st, ABSIM_H5_POOL_LOSS, 0};
+        rc = absim_quantiles_streamed(&acc->pool_loss, column_read, &c, n, st->weighted, nq, s->quantile_levels,
+                                      s->pool_loss_q, s->pool_loss_es);
+    }
+    if (rc == ABSIM_OK) {
+        column_ctx c = {st, ABSIM_H5_POOL_DEFAULT_RATE, 0};
+        rc = absim_quantiles_streamed(&acc->pool_default_rate, column_read, &c, n, st->weighted, nq,
+                                      s->quantile_levels, s->pool_default_rate_q, es);
+    }
+    if (rc == ABSIM_OK)
+        s->exact_quantiles = 1;
 cleanup:
-    free(scratch);
     free(var);
     free(es);
     return rc;
@@ -273,11 +408,14 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
     absim_acc acc, acc_alt;
     int64_t *row0 = NULL;
     vr_groups vr = {0, 0, 0, NULL};
-    double *rows = NULL, *kept = NULL, *kept_pool = NULL, *kept_dr = NULL, *kept_w = NULL, *kept_orig = NULL, *wave_loss = NULL;
+    double *rows = NULL, *wave = NULL;
+    path_store store;
+    int store_ok = 0;
     int rc, nthreads, nscratch = 0, acc_ok = 0, alt_ok = 0, weighted = 0;
     double t0 = now_seconds(), last_report = t0;
 
     memset(out, 0, sizeof *out);
+    memset(&store, 0, sizeof store);
     memset(&acc, 0, sizeof acc);
     memset(&acc_alt, 0, sizeof acc_alt);
     rc = absim_sim_plan_init(&plan, deal, sc, o->seed);
@@ -298,8 +436,13 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
     row0 = malloc((size_t)(nranks + 1) * sizeof *row0);
     scratch = calloc((size_t)nthreads, sizeof *scratch);
     rows = malloc((size_t)wave_paths * (size_t)L.width * sizeof *rows);
-    wave_loss = malloc((size_t)wave_paths * (size_t)ntr * sizeof *wave_loss);
-    if (!scratch || !rows || !wave_loss || !row0) {
+    /* Wave buffers: tranche losses (wave_paths x ntr), then pool loss, pool
+     * default rate, weight and originator period (wave_paths each). */
+    wave = malloc((size_t)wave_paths * (size_t)(ntr + 4) * sizeof *wave);
+    double *wave_loss = wave, *wave_pool = wave ? wave + (size_t)wave_paths * (size_t)ntr : NULL;
+    double *wave_dr = wave_pool ? wave_pool + wave_paths : NULL, *wave_w = wave_dr ? wave_dr + wave_paths : NULL;
+    double *wave_orig = wave_w ? wave_w + wave_paths : NULL;
+    if (!scratch || !rows || !wave || !row0) {
         rc = absim_error_set(ABSIM_ENOMEM, "out of memory for %d threads", nthreads);
         goto cleanup;
     }
@@ -323,19 +466,6 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
         rc = absim_error_set(ABSIM_ENOMEM, "out of memory");
         goto cleanup;
     }
-    if (o->keep_paths && rank == 0) {
-        kept = malloc((size_t)o->paths * (size_t)ntr * sizeof *kept);
-        kept_pool = malloc((size_t)o->paths * sizeof *kept_pool);
-        kept_dr = malloc((size_t)o->paths * sizeof *kept_dr);
-        kept_w = weighted ? malloc((size_t)o->paths * sizeof *kept_w) : NULL;
-        kept_orig = plan.originator ? malloc((size_t)o->paths * sizeof *kept_orig) : NULL;
-        if (!kept || !kept_pool || !kept_dr || (weighted && !kept_w) || (plan.originator && !kept_orig)) {
-            rc = absim_error_set(ABSIM_ENOMEM, "out of memory keeping %lld paths (try --no-paths)",
-                                 (long long)o->paths);
-            goto cleanup;
-        }
-    }
-
     absim_checkpoint_header ck;
     memset(&ck, 0, sizeof ck);
     ck.config_hash = o->config_hash;
@@ -355,19 +485,18 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
     enum { GO = 0, STOP = 1, FAIL = 2, DONE = 3 };
     int pending = ABSIM_OK;
     const int target = o->target_stderr > 0.0;
-    if (o->h5 && rank == 0 && !target && pending == ABSIM_OK)
+    if (o->h5 && rank == 0)
         pending = absim_h5_scenario_begin(o->h5, sc->name, o->paths, o->keep_paths);
-    int64_t start = 0;
-    if (o->resume && rank == 0 && pending == ABSIM_OK) {
-        pending = absim_checkpoint_read(o->resume, &ck, &acc, &acc_alt, &out->max_conservation_error, kept,
-                                        kept_pool, kept_dr, kept_w, kept_orig, vr.v, vr.n, &start);
-        /* Rewrite the finished paths' rows into the new output file. */
-        for (int64_t f = 0; pending == ABSIM_OK && o->h5 && o->keep_paths && o->target_stderr <= 0.0 && f < start;
-             f += wave_paths) {
-            int64_t n = start - f < wave_paths ? start - f : wave_paths;
-            pending = absim_h5_write_paths(o->h5, f, n, kept + (size_t)f * (size_t)ntr, kept_pool + f, kept_dr + f);
-        }
+    if (o->keep_paths && rank == 0 && pending == ABSIM_OK) {
+        pending = store_init(&store, o->h5, ntr, weighted, plan.originator, o->paths);
+        store_ok = pending == ABSIM_OK;
     }
+    absim_checkpoint_rows ckrows = {store_get, store_put, &store};
+    int64_t start = 0;
+    if (o->resume && rank == 0 && pending == ABSIM_OK)
+        /* The finished paths' rows go back into the store (the new file). */
+        pending = absim_checkpoint_read(o->resume, &ck, &acc, &acc_alt, &out->max_conservation_error,
+                                        store_ok ? &ckrows : NULL, vr.v, vr.n, &start);
     {
         int hi = (int)(start >> 31), lo = (int)(start & 0x7fffffff);
         absim_mpi_bcast_int(&hi);
@@ -392,7 +521,7 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
                 (stopping || (o->checkpoint_interval > 0 && now_seconds() - last_checkpoint >= o->checkpoint_interval))) {
                 ck.paths_done = first;
                 pending = absim_checkpoint_write(o->checkpoint, &ck, &acc, &acc_alt, out->max_conservation_error,
-                                                 kept, kept_pool, kept_dr, kept_w, kept_orig, vr.v, vr.n);
+                                                 store_ok ? &ckrows : NULL, vr.v, vr.n);
                 if (pending != ABSIM_OK)
                     cmd = FAIL;
                 last_checkpoint = now_seconds();
@@ -448,18 +577,12 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
                               row_group(row, &L, 1, 2), row_group(row, &L, 1, 3), row[COL_ALT_IRR],
                               row[COL_POOL_LOSS], row[COL_POOL_DR], orig);
             memcpy(wave_loss + (size_t)i * (size_t)ntr, row_group(row, &L, 0, 0), (size_t)ntr * sizeof(double));
+            wave_pool[i] = row[COL_POOL_LOSS];
+            wave_dr[i] = row[COL_POOL_DR];
+            wave_w[i] = row[COL_WEIGHT];
+            wave_orig[i] = row[COL_ORIGINATOR];
             if (o->pool_default_rate_out)
                 o->pool_default_rate_out[first + i] = row[COL_POOL_DR];
-            if (o->keep_paths) {
-                int64_t g = first + i;
-                memcpy(kept + (size_t)g * (size_t)ntr, row_group(row, &L, 0, 0), (size_t)ntr * sizeof(double));
-                kept_pool[g] = row[COL_POOL_LOSS];
-                kept_dr[g] = row[COL_POOL_DR];
-                if (kept_w)
-                    kept_w[g] = row[COL_WEIGHT];
-                if (kept_orig)
-                    kept_orig[g] = row[COL_ORIGINATOR];
-            }
             if (target && ((first + i + 1) % ABSIM_TARGET_CHECK == 0 || first + i + 1 == o->paths)) {
                 int ok = 1;
                 for (int t = 0; t < ntr && ok; t++)
@@ -472,8 +595,9 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
                 }
             }
         }
-        if (o->h5 && o->keep_paths && !target)
-            pending = absim_h5_write_paths(o->h5, first, n, wave_loss, kept_pool + first, kept_dr + first);
+        if (store_ok)
+            pending = store_put(&store, first, reached ? done - first : n, wave_loss, wave_pool, wave_dr, wave_w,
+                                wave_orig);
         double now = now_seconds();
         double every = o->progress == ABSIM_PROGRESS_BAR ? 0.25 : 5.0;
         if (o->progress != ABSIM_PROGRESS_NONE && !reached && first + n < o->paths && now - last_report >= every) {
@@ -487,25 +611,11 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
         rc = ABSIM_OK; /* only rank 0 summarises */
         goto cleanup;
     }
-    if (target && o->h5) {
-        /* The path count is known only now: create the group and write the kept rows. */
-        rc = absim_h5_scenario_begin(o->h5, sc->name, done, o->keep_paths);
-        for (int64_t f = 0; rc == ABSIM_OK && o->keep_paths && f < done; f += wave_paths) {
-            int64_t n = done - f < wave_paths ? done - f : wave_paths;
-            rc = absim_h5_write_paths(o->h5, f, n, kept + (size_t)f * (size_t)ntr, kept_pool + f, kept_dr + f);
-        }
+    if (target && o->h5 && o->keep_paths) {
+        rc = absim_h5_truncate_paths(o->h5, done); /* the run stopped at `done` paths */
         if (rc != ABSIM_OK)
             goto cleanup;
     }
-    /* Per-path extras: likelihood ratios and originator default periods. */
-    if (o->h5 && o->keep_paths && kept_w)
-        rc = absim_h5_write_extra(o->h5, "paths", "weight", 1, done, 0, kept_w, "1",
-                                  "likelihood ratio of the path (importance sampling)");
-    if (rc == ABSIM_OK && o->h5 && o->keep_paths && kept_orig)
-        rc = absim_h5_write_extra(o->h5, "paths", "originator_default_period", 1, done, 0, kept_orig, "period",
-                                  "period of the originator's default, 0 = none by T");
-    if (rc != ABSIM_OK)
-        goto cleanup;
     out->seconds = now_seconds() - t0;
     if (o->progress != ABSIM_PROGRESS_NONE)
         progress_report(o, done, out->seconds, 1);
@@ -515,8 +625,8 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
         goto cleanup;
     absim_acc_summarize(&acc, &out->summary);
     vr_finish(&vr, &out->summary, &acc);
-    if (o->keep_paths) {
-        rc = exact_quantiles(&out->summary, kept, kept_pool, kept_dr, kept_w, done, ntr);
+    if (store_ok) {
+        rc = exact_quantiles(&out->summary, &acc, &store, done);
         if (rc != ABSIM_OK)
             goto cleanup;
     }
@@ -539,12 +649,9 @@ cleanup:
     free(row0);
     free(vr.v);
     free(rows);
-    free(wave_loss);
-    free(kept);
-    free(kept_pool);
-    free(kept_dr);
-    free(kept_w);
-    free(kept_orig);
+    free(wave);
+    if (store_ok)
+        store_free(&store);
     if (acc_ok)
         absim_acc_free(&acc);
     if (alt_ok)
