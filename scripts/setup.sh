@@ -22,6 +22,9 @@ fi
 if [ "${ABSIM_WITH_FUZZ:-0}" = 1 ]; then
   packages+=(clang libclang-rt-dev)
 fi
+if [ "${ABSIM_WITH_QUANTLIB:-0}" = 1 ]; then
+  packages+=(g++ libquantlib0-dev)   # bench/quantlib: the QuantLib comparison
+fi
 
 missing=()
 for p in "${packages[@]}"; do
