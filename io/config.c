@@ -14,6 +14,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "config.h"
+#include "textfile.h"
 
 #include <errno.h>
 #include <math.h>
@@ -1941,46 +1942,13 @@ cleanup:
 int absim_config_load(absim_deal *deal, const char *path, FILE *err)
 {
     char *text = NULL, *dir = NULL;
-    size_t len = 0, cap = 0;
+    size_t len = 0;
     int rc = ABSIM_OK;
-    FILE *f = NULL;
 
     memset(deal, 0, sizeof *deal);
-    f = fopen(path, "rb");
-    if (!f) {
-        if (err)
-            fprintf(err, "%s: error: cannot open config: %s\n", path, strerror(errno));
-        rc = ABSIM_EIO;
+    rc = absim_textfile_read(path, "config", MAX_FILE_BYTES, &text, &len, err);
+    if (rc != ABSIM_OK)
         goto cleanup;
-    }
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? 2 * cap : 16384;
-            char *grown = realloc(text, cap);
-            if (!grown) {
-                rc = ABSIM_ENOMEM;
-                goto cleanup;
-            }
-            text = grown;
-        }
-        size_t got = fread(text + len, 1, cap - len - 1, f);
-        len += got;
-        if (got == 0)
-            break;
-        if (len > (size_t)MAX_FILE_BYTES) {
-            if (err)
-                fprintf(err, "%s: error: config file larger than %ld bytes\n", path, MAX_FILE_BYTES);
-            rc = ABSIM_ECONFIG;
-            goto cleanup;
-        }
-    }
-    if (ferror(f)) {
-        if (err)
-            fprintf(err, "%s: error: cannot read config: %s\n", path, strerror(errno));
-        rc = ABSIM_EIO;
-        goto cleanup;
-    }
-    text[len] = '\0';
     const char *slash = strrchr(path, '/');
     if (slash) {
         size_t n = (size_t)(slash - path);
@@ -1999,10 +1967,6 @@ int absim_config_load(absim_deal *deal, const char *path, FILE *err)
     rc = absim_config_load_string(deal, text, len, path, dir, err);
 
 cleanup:
-    if (f)
-        fclose(f);
-    if (rc == ABSIM_ENOMEM && err && !text)
-        fprintf(err, "%s: error: out of memory\n", path);
     free(text);
     free(dir);
     return rc;

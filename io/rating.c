@@ -13,6 +13,7 @@
  * that decreases with the horizon is only a warning ("FILE:LINE: warning:"):
  * the implied rating stays well defined. */
 #include "rating.h"
+#include "textfile.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -24,6 +25,9 @@
 #include "status.h"
 
 #define RATING_NAME_MAX 16
+
+/* A rating scale is a small table: anything larger is not one. */
+#define MAX_SCALE_BYTES (16L << 20)
 
 typedef struct {
     const char *name; /* file name for messages */
@@ -312,47 +316,16 @@ cleanup:
 int absim_rating_scale_load(absim_rating_scale *s, const char *path, FILE *err)
 {
     parse_ctx ctx = {path, err};
-    FILE *f = NULL;
     char *text = NULL;
-    size_t len = 0, cap = 0;
-    int rc = ABSIM_OK;
+    size_t len = 0;
+    int rc;
 
     memset(s, 0, sizeof *s);
-    f = fopen(path, "rb");
-    if (!f) {
-        rc = report_error(&ctx, 0, ABSIM_EIO, "cannot open rating scale: %s", strerror(errno));
-        goto cleanup;
-    }
-    for (;;) {
-        if (cap - len < 4096) {
-            size_t ncap = cap ? 2 * cap : 8192;
-            char *grown = realloc(text, ncap);
-            if (!grown) {
-                rc = absim_error_set(ABSIM_ENOMEM, "out of memory reading rating scale %s", path);
-                goto cleanup;
-            }
-            text = grown;
-            cap = ncap;
-        }
-        size_t got = fread(text + len, 1, cap - len - 1, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        rc = report_error(&ctx, 0, ABSIM_EIO, "cannot read rating scale");
-        goto cleanup;
-    }
-    text[len] = '\0';
-    if (strlen(text) != len) {
+    rc = absim_textfile_read(path, "rating scale", MAX_SCALE_BYTES, &text, &len, err);
+    if (rc == ABSIM_OK && strlen(text) != len)
         rc = report_error(&ctx, 0, ABSIM_ECONFIG, "rating scale contains a NUL byte");
-        goto cleanup;
-    }
-    rc = absim_rating_scale_load_string(s, text, path, err);
-
-cleanup:
-    if (f)
-        fclose(f);
+    if (rc == ABSIM_OK)
+        rc = absim_rating_scale_load_string(s, text, path, err);
     free(text);
     return rc;
 }

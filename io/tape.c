@@ -10,6 +10,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "tape.h"
+#include "textfile.h"
 
 #include <errno.h>
 #include <math.h>
@@ -614,44 +615,10 @@ cleanup:
 int absim_tape_append(absim_deal *deal, const char *path, FILE *err)
 {
     char *text = NULL;
-    size_t len = 0, cap = 0;
-    int rc;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (err)
-            fprintf(err, "%s: error: cannot open loan tape: %s\n", path, strerror(errno));
-        return ABSIM_EIO;
-    }
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? 2 * cap : 65536;
-            char *grown = realloc(text, cap);
-            if (!grown) {
-                rc = ABSIM_ENOMEM;
-                goto cleanup;
-            }
-            text = grown;
-        }
-        size_t got = fread(text + len, 1, cap - len - 1, f);
-        len += got;
-        if (got == 0)
-            break;
-        if (len > (size_t)MAX_FILE_BYTES) {
-            if (err)
-                fprintf(err, "%s: error: loan tape larger than %ld bytes\n", path, MAX_FILE_BYTES);
-            rc = ABSIM_ECONFIG;
-            goto cleanup;
-        }
-    }
-    if (ferror(f)) {
-        if (err)
-            fprintf(err, "%s: error: cannot read loan tape: %s\n", path, strerror(errno));
-        rc = ABSIM_EIO;
-        goto cleanup;
-    }
-    rc = absim_tape_append_string(deal, text, len, path, err);
-cleanup:
-    fclose(f);
+    size_t len = 0;
+    int rc = absim_textfile_read(path, "loan tape", MAX_FILE_BYTES, &text, &len, err);
+    if (rc == ABSIM_OK)
+        rc = absim_tape_append_string(deal, text, len, path, err);
     free(text);
     return rc;
 }

@@ -80,9 +80,8 @@ int absim_cli_load_deal(absim_deal *deal, const char *path)
                                       "configs/default.yaml", NULL, stderr);
     if (rc == ABSIM_OK)
         return 0;
-    if (rc == ABSIM_EIO)
-        fprintf(stderr, "absim: %s\n", absim_error_message()[0] ? absim_error_message() : "cannot read config");
-    else if (rc == ABSIM_ENOMEM)
+    /* The loader has printed every problem (FILE:LINE:COL or FILE: error). */
+    if (rc == ABSIM_ENOMEM)
         fprintf(stderr, "absim: out of memory loading %s\n", path ? path : "the default deal");
     return 2;
 }

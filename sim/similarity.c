@@ -83,9 +83,7 @@ static int load_pool(absim_deal *deal, const char *path)
     int rc = absim_tape_append(deal, path, stderr);
     if (rc == ABSIM_OK)
         return 0;
-    if (rc == ABSIM_EIO)
-        fprintf(stderr, "absim similarity: %s\n", absim_error_message());
-    absim_deal_free(deal);
+    absim_deal_free(deal); /* the reader printed the problem */
     return ABSIM_EXIT_USAGE;
 }
 
