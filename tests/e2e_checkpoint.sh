@@ -37,21 +37,7 @@ check "no temporary output" test -z "$(ls part.h5.tmp.* 2>/dev/null)"
 # Resume with another thread count: identical datasets.
 "$absim" run "$cfg" --paths $paths --threads 1 --quiet -o part.h5 --resume ck.bin > /dev/null 2> resume.err
 check "resume exit 0" test $? = 0
-check "identical datasets" $py - <<'PY'
-import h5py, numpy as np
-a, b = h5py.File("full.h5"), h5py.File("part.h5")
-def walk(g, out, p=""):
-    for k, v in g.items():
-        if isinstance(v, h5py.Dataset): out[p + "/" + k] = v[()]
-        else: walk(v, out, p + "/" + k)
-da, db = {}, {}
-walk(a, da); walk(b, db)
-assert da.keys() == db.keys() and len(da) > 10
-for k in da:
-    x, y = np.asarray(da[k]), np.asarray(db[k])
-    if x.dtype == object: assert x.shape == y.shape and x.tolist() == y.tolist(), k
-    else: assert x.shape == y.shape and x.tobytes() == y.tobytes(), k
-PY
+check "identical datasets" $py "$src/tests/h5same.py" full.h5 part.h5
 
 # Refusals: other seed, other config, corrupt file; all exit 2.
 "$absim" run "$cfg" --paths $paths --quiet -o x.h5 --checkpoint ck2.bin --checkpoint-interval 0 >/dev/null 2>&1 &

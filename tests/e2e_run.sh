@@ -40,21 +40,7 @@ assert d["paths"]==1000 and d["scenario"]=="base"
 # Thread count does not change a single bit of the results.
 check "threads 1" expect_code 0 "$absim" run --paths 3000 --threads 1 --quiet -o t1.h5
 check "threads 2" expect_code 0 "$absim" run --paths 3000 --threads 2 --quiet -o t2.h5
-check "threads bitwise" $py - <<'PY'
-import h5py, numpy as np
-a, b = h5py.File("t1.h5"), h5py.File("t2.h5")
-def walk(g, out, p=""):
-    for k, v in g.items():
-        if isinstance(v, h5py.Dataset): out[p + "/" + k] = v[()]
-        else: walk(v, out, p + "/" + k)
-da, db = {}, {}
-walk(a, da); walk(b, db)
-assert da.keys() == db.keys()
-for k in da:
-    x, y = np.asarray(da[k]), np.asarray(db[k])
-    if x.dtype == object: assert x.shape == y.shape and x.tolist() == y.tolist(), k
-    else: assert x.shape == y.shape and x.tobytes() == y.tobytes(), k
-PY
+check "threads bitwise" $py "$src/tests/h5same.py" t1.h5 t2.h5
 
 # Same seed, different path count: the first paths are the same paths.
 check "prefix paths" expect_code 0 "$absim" run --paths 1000 --threads 2 --quiet -o p1.h5

@@ -11,23 +11,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_
 export OMPI_MCA_btl_vader_single_copy_mechanism=none
 fails=0 passes=0
 check() { local name=$1; shift; if "$@"; then passes=$((passes+1)); else echo "FAIL: $name"; fails=$((fails+1)); fi; }
-same() { # same A.h5 B.h5: every dataset identical
-  $py - "$1" "$2" <<'PY'
-import sys, h5py, numpy as np
-a, b = h5py.File(sys.argv[1]), h5py.File(sys.argv[2])
-def walk(g, out, p=""):
-    for k, v in g.items():
-        if isinstance(v, h5py.Dataset): out[p + "/" + k] = v[()]
-        else: walk(v, out, p + "/" + k)
-da, db = {}, {}
-walk(a, da); walk(b, db)
-assert da.keys() == db.keys(), (sorted(da), sorted(db))
-for k in da:
-    x, y = np.asarray(da[k]), np.asarray(db[k])
-    if x.dtype == object: assert x.shape == y.shape and x.tolist() == y.tolist(), k
-    else: assert x.shape == y.shape and x.tobytes() == y.tobytes(), k
-PY
-}
+same() { $py "$src/tests/h5same.py" "$1" "$2"; }
 cfg="$src/configs/default.yaml"
 "$absim" run "$cfg" --paths 5000 --threads 2 --quiet -o plain.h5 >/dev/null
 "$absim" stress "$cfg" --paths 3000 --threads 1 --quiet -o plain-stress.h5 >/dev/null
