@@ -26,7 +26,8 @@ if ! echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n){(void)d;(v
     echo "run_fuzz: $cc has no libFuzzer runtime (libclang-rt-dev); skipped"
     exit 0
 fi
-lib_sources=("$src/io/config.c" "$src/io/tape.c" "$src/io/deal.c" "$src/kernels/status.c")
+lib_sources=("$src/io/config.c" "$src/io/config_structure.c" "$src/io/yamltree.c" "$src/io/tape.c"
+             "$src/io/deal.c" "$src/io/textfile.c" "$src/kernels/status.c")
 "$cc" "${flags[@]}" "$src/tests/fuzz/fuzz_config.c" "${lib_sources[@]}" -lyaml -lcsv -lm -o "$work/fuzz_config"
 "$cc" "${flags[@]}" "$src/tests/fuzz/fuzz_tape.c" "${lib_sources[@]}" -lyaml -lcsv -lm -o "$work/fuzz_tape"
 
