@@ -168,29 +168,6 @@ static const char *did_you_mean(const char *word, char *buf, size_t cap)
 
 /* ---------------------------------------------------------- fields */
 
-static int is_number_token(const char *s)
-{
-    int digits = 0;
-    if (*s == '+' || *s == '-')
-        s++;
-    for (; *s >= '0' && *s <= '9'; s++)
-        digits++;
-    if (*s == '.')
-        for (s++; *s >= '0' && *s <= '9'; s++)
-            digits++;
-    if (!digits)
-        return 0;
-    if (*s == 'e' || *s == 'E') {
-        s++;
-        if (*s == '+' || *s == '-')
-            s++;
-        if (!(*s >= '0' && *s <= '9'))
-            return 0;
-        while (*s >= '0' && *s <= '9')
-            s++;
-    }
-    return *s == '\0';
-}
 
 /* Value of column `col` in the current row ("" if the column is absent). */
 static const char *cell(const tape *t, column col)
@@ -213,7 +190,7 @@ static int cell_num(tape *t, column col, double lo, int lo_open, double hi, int 
         return -1;
     }
     errno = 0;
-    double x = is_number_token(s) ? strtod(s, NULL) : NAN;
+    double x = absim_text_is_number(s) ? strtod(s, NULL) : NAN;
     if (isnan(x) || !isfinite(x) || (lo_open ? !(x > lo) : !(x >= lo)) || (hi_open ? !(x < hi) : !(x <= hi))) {
         report(t, t->row, "column '%s': expected %s, got %s", column_names[col], what, show(s, shown, sizeof shown));
         return -1;

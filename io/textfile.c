@@ -1,4 +1,5 @@
-/* textfile.c -- whole-file reads of input files (see textfile.h). */
+/* textfile.c -- whole-file reads of input files and strict number tokens
+ * (see textfile.h). */
 #include "textfile.h"
 
 #include <errno.h>
@@ -58,4 +59,35 @@ cleanup:
     fclose(f);
     free(buf);
     return rc;
+}
+
+/* Whole-token decimal number: [+-]?(d+(.d*)?|.d+)([eE][+-]?d+)? */
+int absim_text_is_number(const char *s)
+{
+    int digits = 0;
+    if (*s == '+' || *s == '-')
+        s++;
+    while (*s >= '0' && *s <= '9') {
+        s++;
+        digits++;
+    }
+    if (*s == '.') {
+        s++;
+        while (*s >= '0' && *s <= '9') {
+            s++;
+            digits++;
+        }
+    }
+    if (!digits)
+        return 0;
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '+' || *s == '-')
+            s++;
+        if (!(*s >= '0' && *s <= '9'))
+            return 0;
+        while (*s >= '0' && *s <= '9')
+            s++;
+    }
+    return *s == '\0';
 }

@@ -13,6 +13,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "yamltree.h"
+#include "textfile.h"
 
 #include <errno.h>
 #include <math.h>
@@ -482,36 +483,6 @@ static int in_range(double x, const absim_yaml_range *r)
     return 1;
 }
 
-/* Whole-token decimal number: [+-]?(d+(.d*)?|.d+)([eE][+-]?d+)? */
-static int is_number_token(const char *s)
-{
-    int digits = 0;
-    if (*s == '+' || *s == '-')
-        s++;
-    while (*s >= '0' && *s <= '9') {
-        s++;
-        digits++;
-    }
-    if (*s == '.') {
-        s++;
-        while (*s >= '0' && *s <= '9') {
-            s++;
-            digits++;
-        }
-    }
-    if (!digits)
-        return 0;
-    if (*s == 'e' || *s == 'E') {
-        s++;
-        if (*s == '+' || *s == '-')
-            s++;
-        if (!(*s >= '0' && *s <= '9'))
-            return 0;
-        while (*s >= '0' && *s <= '9')
-            s++;
-    }
-    return *s == '\0';
-}
 
 static int is_integer_token(const char *s)
 {
@@ -547,9 +518,9 @@ int absim_yaml_num(absim_yaml_doc *c, const absim_yaml_node *v, const char *path
     absim_yaml_range_text(r, what, sizeof what);
     if (absim_yaml_expect_scalar(c, v, path, what) < 0)
         return -1;
-    if (v->quoted || strlen(v->text) != v->len || !is_number_token(v->text)) {
+    if (v->quoted || strlen(v->text) != v->len || !absim_text_is_number(v->text)) {
         absim_yaml_error_at(c, v, "%s: expected %s, got %s%s", path, what, absim_yaml_show(v, shown, sizeof shown),
-                            v->quoted && is_number_token(v->text) ? " (a quoted string; remove the quotes)" : "");
+                            v->quoted && absim_text_is_number(v->text) ? " (a quoted string; remove the quotes)" : "");
         return -1;
     }
     errno = 0;
