@@ -104,6 +104,11 @@ typedef struct {
     char (*scenario)[ABSIM_NAME_MAX];
     absim_summary *summary;   /* nscenarios; owned by the report */
     double *scenario_seconds; /* nscenarios: wall time of each scenario (NAN if not stored) */
+    /* Per scenario, from its isolation/ group when present: the other
+     * true-sale leg (expected_loss and default_probability filled). */
+    int *has_isolation;       /* nscenarios */
+    int *isolation_true_sale; /* nscenarios: 1 if the summary is the true-sale leg */
+    absim_summary *isolation_alt; /* nscenarios (zeroed where has_isolation is 0) */
 } absim_h5_report;
 
 int absim_h5_read_report(absim_h5_report *rep, const char *path);

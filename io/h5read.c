@@ -427,7 +427,11 @@ static int scenario_names(reader *r, hid_t results, absim_h5_report *rep, int *n
     rep->scenario = calloc(info.nlinks, sizeof *rep->scenario);
     rep->summary = calloc(info.nlinks, sizeof *rep->summary);
     rep->scenario_seconds = calloc(info.nlinks, sizeof *rep->scenario_seconds);
-    if (!rep->scenario || !rep->summary || !rep->scenario_seconds)
+    rep->has_isolation = calloc(info.nlinks, sizeof *rep->has_isolation);
+    rep->isolation_true_sale = calloc(info.nlinks, sizeof *rep->isolation_true_sale);
+    rep->isolation_alt = calloc(info.nlinks, sizeof *rep->isolation_alt);
+    if (!rep->scenario || !rep->summary || !rep->scenario_seconds || !rep->has_isolation ||
+        !rep->isolation_true_sale || !rep->isolation_alt)
         return absim_error_set(ABSIM_ENOMEM, "out of memory");
     if (H5Lget_name_by_idx(results, ".", index, H5_ITER_INC, 0, NULL, 0, H5P_DEFAULT) < 0)
         index = H5_INDEX_NAME;
@@ -562,6 +566,45 @@ cleanup:
     return rc;
 }
 
+/* The optional isolation/ group of a scenario: the other true-sale leg's
+ * expected loss and default probability into alt (allocated here). */
+static int isolation_read(reader *r, hid_t results, const char *name, int nt, int nq, absim_summary *alt,
+                          int *has, int *true_sale)
+{
+    char grp[ABSIM_NAME_MAX + 32];
+    double flag = 1.0;
+    int rc = ABSIM_OK;
+    hid_t g = H5I_INVALID_HID;
+    snprintf(grp, sizeof grp, "/results/%s/isolation", name);
+    if (H5Lexists(results, name, H5P_DEFAULT) <= 0)
+        return ABSIM_OK;
+    hid_t sc = H5Gopen2(results, name, H5P_DEFAULT);
+    if (sc < 0)
+        return ABSIM_OK;
+    if (H5Lexists(sc, "isolation", H5P_DEFAULT) <= 0 || (g = H5Gopen2(sc, "isolation", H5P_DEFAULT)) < 0)
+        goto cleanup;
+    if (numbers_read(r, g, grp, "true_sale", 1, 1, 0, H5T_NATIVE_DOUBLE, &flag, 0) < 0 ||
+        summary_alloc(alt, nt, nq) != ABSIM_OK) {
+        rc = ABSIM_EFORMAT;
+        goto cleanup;
+    }
+    *true_sale = flag != 0.0;
+    /* The summary is the configured leg; alt is the other one. */
+    const char *el = *true_sale ? "expected_loss_no_true_sale" : "expected_loss_true_sale";
+    const char *pd = *true_sale ? "default_probability_no_true_sale" : "default_probability_true_sale";
+    if (numbers_read(r, g, grp, el, 1, (hsize_t)nt, 0, H5T_NATIVE_DOUBLE, alt->expected_loss, 1) < 0 ||
+        numbers_read(r, g, grp, pd, 1, (hsize_t)nt, 0, H5T_NATIVE_DOUBLE, alt->default_probability, 1) < 0) {
+        absim_summary_free(alt);
+        rc = ABSIM_EFORMAT;
+        goto cleanup;
+    }
+    *has = 1;
+cleanup:
+    absim_h5u_close_id(&g);
+    absim_h5u_close_id(&sc);
+    return rc;
+}
+
 int absim_h5_read_report(absim_h5_report *rep, const char *path)
 {
     int rc;
@@ -616,6 +659,10 @@ int absim_h5_read_report(absim_h5_report *rep, const char *path)
         if (rc != ABSIM_OK)
             goto cleanup;
         rep->nscenarios++;
+        rc = isolation_read(&r, results, rep->scenario[i], rep->tranches.ntranches, rep->summary[i].nquantiles,
+                            &rep->isolation_alt[i], &rep->has_isolation[i], &rep->isolation_true_sale[i]);
+        if (rc != ABSIM_OK)
+            goto cleanup;
     }
 cleanup:
     absim_h5u_close_id(&results);
@@ -633,6 +680,13 @@ void absim_h5_report_free(absim_h5_report *rep)
     if (rep->summary)
         for (int i = 0; i < rep->nscenarios; i++)
             absim_summary_free(&rep->summary[i]);
+    if (rep->isolation_alt && rep->has_isolation)
+        for (int i = 0; i < rep->nscenarios; i++)
+            if (rep->has_isolation[i])
+                absim_summary_free(&rep->isolation_alt[i]);
+    free(rep->isolation_alt);
+    free(rep->has_isolation);
+    free(rep->isolation_true_sale);
     free(rep->summary);
     free(rep->scenario);
     free(rep->scenario_seconds);

@@ -233,6 +233,26 @@ static void table_tranches(FILE *out, const absim_tranche_table *t, const absim_
     }
 }
 
+/* What bankruptcy remoteness is worth: both true-sale legs on the same
+ * paths, per tranche. */
+static void table_isolation(FILE *out, const absim_scenario_result *r)
+{
+    const absim_summary *holds = r->isolation_true_sale ? r->summary : r->isolation_alt;
+    const absim_summary *fails = r->isolation_true_sale ? r->isolation_alt : r->summary;
+    const absim_tranche_table *t = r->tranches;
+    int w = name_width(t);
+    fprintf(out, "\nRisk isolation (%s; originator defaulted on %.2f%% of paths)\n",
+            r->isolation_true_sale ? "configured: true sale" : "configured: no true sale",
+            100.0 * r->summary->originator_default_rate);
+    fprintf(out, "  %-*s %15s %15s %15s %13s %13s\n", w, "tranche", "EL true sale", "EL no true sale",
+            "value of SPV", "PD true sale", "PD no t. sale");
+    for (int i = 0; i < t->ntranches; i++)
+        fprintf(out, "  %-*s %14.4f%% %14.4f%% %14.4f%% %12.4f%% %12.4f%%\n", w, t->name[i],
+                100.0 * holds->expected_loss[i], 100.0 * fails->expected_loss[i],
+                100.0 * (fails->expected_loss[i] - holds->expected_loss[i]), 100.0 * holds->default_probability[i],
+                100.0 * fails->default_probability[i]);
+}
+
 int absim_output_table(FILE *out, const absim_run_meta *meta, const absim_scenario_result *r)
 {
     if (!out || !valid_result(meta, r))
@@ -240,6 +260,8 @@ int absim_output_table(FILE *out, const absim_run_meta *meta, const absim_scenar
     table_header(out, meta, r);
     table_pool(out, r->summary);
     table_tranches(out, r->tranches, r->summary);
+    if (r->isolation_alt)
+        table_isolation(out, r);
     return finish(out);
 }
 

@@ -90,6 +90,8 @@ int absim_cmd_report(int argc, char **argv)
         res[n].tranches = &rep.tranches;
         res[n].summary = &rep.summary[k];
         res[n].seconds = isfinite(rep.scenario_seconds[k]) ? rep.scenario_seconds[k] : rep.meta.wall_seconds;
+        res[n].isolation_alt = rep.has_isolation[k] ? &rep.isolation_alt[k] : NULL;
+        res[n].isolation_true_sale = rep.isolation_true_sale[k];
         n++;
     }
     if (n == 0) {

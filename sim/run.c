@@ -170,22 +170,6 @@ static double wall_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Print what bankruptcy remoteness is worth: the configured leg against the
- * other true_sale leg on the same paths. */
-static void print_isolation(FILE *out, const absim_deal *deal, const absim_scenario_run *run)
-{
-    const absim_summary *holds = deal->isolation.true_sale ? &run->summary : &run->alt;
-    const absim_summary *fails = deal->isolation.true_sale ? &run->alt : &run->summary;
-    fprintf(out, "\nRisk isolation (originator PD %.4g%%/yr, %.2f%% of paths with an originator default)\n",
-            100.0 * deal->isolation.originator_pd, 100.0 * run->summary.originator_default_rate);
-    fprintf(out, "  %-12s %14s %14s %14s %12s %12s\n", "tranche", "EL true sale", "EL no isolation",
-            "value of SPV", "PD true sale", "PD no isol.");
-    for (int t = 0; t < holds->ntranches; t++)
-        fprintf(out, "  %-12s %13.4f%% %13.4f%% %13.4f%% %11.4f%% %11.4f%%\n", deal->structure.tranches[t].name,
-                100.0 * holds->expected_loss[t], 100.0 * fails->expected_loss[t],
-                100.0 * (fails->expected_loss[t] - holds->expected_loss[t]), 100.0 * holds->default_probability[t],
-                100.0 * fails->default_probability[t]);
-}
 
 /* /results/<scenario>/isolation: both true_sale legs on the same paths. */
 static int write_isolation(absim_h5 *h5, const absim_deal *deal, const absim_scenario_run *run)
@@ -216,6 +200,10 @@ static int write_isolation(absim_h5 *h5, const absim_deal *deal, const absim_sce
     if (rc == ABSIM_OK)
         rc = absim_h5_write_extra(h5, g, "originator_default_rate", 1, 1, 0, &run->summary.originator_default_rate,
                                   "probability", "fraction of paths on which the originator defaulted by T");
+    double configured = deal->isolation.true_sale ? 1.0 : 0.0;
+    if (rc == ABSIM_OK)
+        rc = absim_h5_write_extra(h5, g, "true_sale", 1, 1, 0, &configured, "1",
+                                  "1 if the scenario's summary is the true-sale leg, 0 if the no-true-sale leg");
     free(value);
     return rc;
 }
@@ -403,11 +391,8 @@ static int run_scenarios(const char *cmd, const run_args *a, int stress)
     if (!stress) {
         if (a->json)
             absim_output_json(stdout, &meta, &results[0]);
-        else {
+        else
             absim_output_table(stdout, &meta, &results[0]);
-            if (runs[0].has_alt)
-                print_isolation(stdout, &deal, &runs[0]);
-        }
     } else {
         if (a->json)
             absim_output_stress_json(stdout, &meta, results, nsc);

@@ -93,6 +93,12 @@ check "isolation json" $py -c '
 import json; d = json.load(open("out.txt")); i = d["isolation"]
 assert i["true_sale"] is True and len(i["tranches"]) == 4
 assert i["tranches"][0]["value_of_true_sale"] >= 0'
+cp out.txt iso-run.json
+check "isolation report" expect_code 0 "$absim" report iso.h5 --format json
+check "isolation report = run" $py -c '
+import json; a = json.load(open("iso-run.json")); b = json.load(open("out.txt"))
+assert a["isolation"] == b["isolation"]'
+check "isolation report table" bash -c "'$absim' report iso.h5 | grep -q 'value of SPV'"
 check "isolation datasets" $py -c '
 import h5py; f = h5py.File("iso.h5")["results/base"]
 p = f["paths/originator_default_period"][()]; assert p.shape == (2000,) and p.min() >= 0 and p.max() <= 36
