@@ -763,34 +763,35 @@ static hid_t extra_group(absim_h5 *h, const char *group)
     return exists ? H5Gopen2(h->scenario, group, H5P_DEFAULT) : group_create(h->scenario, group, 0);
 }
 
-int absim_h5_write_extra(absim_h5 *h, const char *group, const char *name, int rank, int64_t d0, int64_t d1,
-                         const double *data, const char *units, const char *description)
+/* Status of an extra dataset write: ABSIM_OK, or the failure recorded
+ * against /results/<scenario>/<group>/<name>. */
+static int extra_status(absim_h5 *h, int bad, const char *group, const char *name)
 {
     char what[2 * ABSIM_NAME_MAX + 128];
-    hid_t g = extra_group(h, group);
-    int bad = g < 0 || doubles_write(g, name, rank, (hsize_t)d0, (hsize_t)d1, data, units, description) < 0;
-    absim_h5u_close_id(&g);
     if (!bad)
         return ABSIM_OK;
     if (!h)
-        return absim_error_set(ABSIM_EINVAL, "absim_h5_write_extra: no file");
+        return absim_error_set(ABSIM_EINVAL, "absim_h5 extra results: no file");
     snprintf(what, sizeof what, "/results/%s/%s/%s", h->scenario_name, group, name);
     return fail_io(h, what);
+}
+
+int absim_h5_write_extra(absim_h5 *h, const char *group, const char *name, int rank, int64_t d0, int64_t d1,
+                         const double *data, const char *units, const char *description)
+{
+    hid_t g = extra_group(h, group);
+    int bad = g < 0 || doubles_write(g, name, rank, (hsize_t)d0, (hsize_t)d1, data, units, description) < 0;
+    absim_h5u_close_id(&g);
+    return extra_status(h, bad, group, name);
 }
 
 int absim_h5_write_extra_strings(absim_h5 *h, const char *group, const char *name, int n, const char *base,
                                  size_t stride, const char *description)
 {
-    char what[2 * ABSIM_NAME_MAX + 128];
     hid_t g = extra_group(h, group);
     int bad = g < 0 || strings_write(g, name, n, base, stride, description) < 0;
     absim_h5u_close_id(&g);
-    if (!bad)
-        return ABSIM_OK;
-    if (!h)
-        return absim_error_set(ABSIM_EINVAL, "absim_h5_write_extra_strings: no file");
-    snprintf(what, sizeof what, "/results/%s/%s/%s", h->scenario_name, group, name);
-    return fail_io(h, what);
+    return extra_status(h, bad, group, name);
 }
 
 void absim_h5_set_wall_seconds(absim_h5 *h, double seconds)

@@ -325,16 +325,12 @@ static int store_get(void *ctx, int64_t first, int64_t n, double *tl, double *po
 {
     path_store *st = ctx;
     int rc = ABSIM_OK;
-    for (int t = 0; t < st->ntr && rc == ABSIM_OK; t++) {
-        double *col = st->tmp;
-        if (!st->h5) {
-            for (int64_t i = 0; i < n; i++)
-                tl[(size_t)i * (size_t)st->ntr + t] = st->tl[(size_t)(first + i) * (size_t)st->ntr + t];
-            continue;
-        }
-        rc = store_column(st, ABSIM_H5_TRANCHE_LOSS, t, first, n, col);
+    if (!st->h5) /* rows are stored as they are asked for */
+        memcpy(tl, st->tl + (size_t)first * (size_t)st->ntr, (size_t)n * (size_t)st->ntr * sizeof *tl);
+    for (int t = 0; st->h5 && t < st->ntr && rc == ABSIM_OK; t++) {
+        rc = store_column(st, ABSIM_H5_TRANCHE_LOSS, t, first, n, st->tmp);
         for (int64_t i = 0; rc == ABSIM_OK && i < n; i++)
-            tl[(size_t)i * (size_t)st->ntr + t] = col[i];
+            tl[(size_t)i * (size_t)st->ntr + t] = st->tmp[i];
     }
     if (rc == ABSIM_OK)
         rc = store_column(st, ABSIM_H5_POOL_LOSS, 0, first, n, pool);
