@@ -7,8 +7,8 @@
  *   - the short-rate path (absim_rate_path on the RATES stream: one normal
  *     per step; its recursion is one multiply-add);
  *   - the factors (absim_factors_draw on the FACTORS stream);
- *   - per loan-level line (one loan): the first uniform of its DEFAULTS
- *     stream (absim_rng_first_uniforms, batched as in absim); a loan with
+ *   - per loan-level line (one loan): its latent uniform from the LOANS
+ *     streams (absim_rng_loan_uniforms, four per block as in absim); a loan with
  *     u <= F(last), the unconditional default probability, is a defaulter
  *     and draws Phi^-1(u) (its default time);
  *   - per larger line: one binomial Binomial(count, F(last)) and then, as
@@ -70,7 +70,7 @@ static double floor_path(const absim_sim_plan *p, uint64_t path, double *r, doub
             int e = l + 1;
             while (e < p->nlines && e - l < ABSIM_PATH_BATCH && p->single[e])
                 e++;
-            absim_rng_first_uniforms(p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_DEFAULTS, l), e - l, u);
+            absim_rng_loan_uniforms(p->seed, path, l, e - l, u);
             for (int i = 0; i < e - l; i++) {
                 const absim_line_model *mi = &m[i];
                 if (u[i] <= mi->F[mi->last]) {

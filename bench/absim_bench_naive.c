@@ -3,7 +3,7 @@
  * numbers and timed against it.
  *
  * Naive path: the same rate path and factors (same streams); for every
- * loan, the first uniform u of its DEFAULTS stream and, period by period,
+ * loan, its latent uniform u (the LOANS streams, as absim) and, period by period,
  * its conditional default probability q_k = Phi((c_k m - s)/c) until
  * u <= q_k (the default period); a defaulter's recovery from its RECOVERY
  * stream; then every loan's cash flows period by period (performing
@@ -64,8 +64,13 @@ static void naive_path(const absim_sim_plan *p, uint64_t path, double *r, double
     for (int l = 0; l < p->nlines; l++) {
         const absim_line_model *m = &p->lines[l];
         double s = m->bg * f.zg + (m->bs != 0.0 ? m->bs * f.zs[m->sector] : 0.0);
-        absim_rng_open(&rng, p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_DEFAULTS, l));
-        double u = absim_rng_uniform(&rng);
+        double u;
+        if (p->single[l]) {
+            absim_rng_loan_uniforms(p->seed, path, l, 1, &u);
+        } else {
+            absim_rng_open(&rng, p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_DEFAULTS, l));
+            u = absim_rng_uniform(&rng);
+        }
         int kd = 0;
         for (int k = 1; k <= T && !kd; k++) {
             double ck = m->threshold[k];
@@ -189,18 +194,20 @@ int main(int argc, char **argv)
         absim_rng_open(&rng, plan.seed, (uint64_t)i, ABSIM_STREAM_ID(ABSIM_STREAM_FACTORS, 0));
         absim_factors_draw(plan.copula, plan.dof, plan.nsectors, 0.0, &rng, &f);
         for (int l = 0; l < plan.nlines; l++) {
-            int64_t dl[ABSIM_MAX_PERIODS];
-            absim_rng_open(&rng, plan.seed, (uint64_t)i, ABSIM_STREAM_ID(ABSIM_STREAM_DEFAULTS, l));
-            absim_line_sample_defaults(&plan.lines[l], &f, &rng, dl);
             int ka = 0;
-            for (int k = 0; k < plan.T; k++)
-                if (dl[k])
-                    ka = k + 1;
-            double u;
-            int kb;
-            absim_rng_first_uniforms(plan.seed, (uint64_t)i, ABSIM_STREAM_ID(ABSIM_STREAM_DEFAULTS, l), 1, &u);
-            absim_line_sample_single(&plan.lines[l], 1, &f, &u, &plan.phi, &kb);
-            bad_periods += ka != kdef[l] || kb != kdef[l];
+            if (plan.single[l]) {
+                double u;
+                absim_rng_loan_uniforms(plan.seed, (uint64_t)i, l, 1, &u);
+                absim_loans_sample(&plan.loans, l, 1, &f, &u, &plan.phi, &ka);
+            } else {
+                int64_t dl[ABSIM_MAX_PERIODS];
+                absim_rng_open(&rng, plan.seed, (uint64_t)i, ABSIM_STREAM_ID(ABSIM_STREAM_DEFAULTS, l));
+                absim_line_sample_defaults(&plan.lines[l], &f, &rng, dl);
+                for (int k = 0; k < plan.T; k++)
+                    if (dl[k])
+                        ka = k + 1;
+            }
+            bad_periods += ka != kdef[l];
         }
     }
     t0 = cpu_seconds();

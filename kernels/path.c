@@ -3,8 +3,10 @@
  * Stream layout of a path (all keyed by the run seed and the global path
  * index, see rng.h): RATES draws the short-rate path, FACTORS the global and
  * sector factors (and the Student-t mixing variable), DEFAULTS(l) the
- * defaults of line l, RECOVERY(l) the recovery rates of line l's defaulted
- * loans in period order, ORIGINATOR the originator's idiosyncratic draw.
+ * defaults of line l, except that a line of one loan (a loan tape) takes
+ * its latent uniform from word l % 4 of LOANS(l / 4); RECOVERY(l) the
+ * recovery rates of line l's defaulted loans in period order, ORIGINATOR
+ * the originator's idiosyncratic draw.
  * Scenarios change thresholds and amounts, never the streams: a stress run
  * sees common random numbers. */
 #include "path.h"
@@ -30,6 +32,7 @@ void absim_sim_plan_free(absim_sim_plan *p)
     free(p->lines);
     free(p->originator_threshold);
     free(p->single);
+    absim_loan_set_free(&p->loans);
     free(p->rec_fixed);
     free(p->rec_rate);
     absim_phi_table_free(&p->phi);
@@ -96,9 +99,14 @@ int absim_sim_plan_init(absim_sim_plan *p, const absim_deal *deal, const absim_s
         rc = absim_error_set(ABSIM_ENOMEM, "out of memory preparing %d pool lines", p->nlines);
         goto cleanup;
     }
+    rc = absim_loan_set_alloc(&p->loans, p->nlines);
+    if (rc != ABSIM_OK)
+        goto cleanup;
     for (int l = 0; l < p->nlines; l++) {
         const absim_line_model *m = &p->lines[l];
         p->single[l] = m->sampler == ABSIM_SAMPLER_LOAN && m->count == 1 && m->last > 0;
+        if (p->single[l])
+            absim_loan_set_line(&p->loans, l, m);
         p->rec_fixed[l] = (unsigned char)absim_recovery_is_fixed(p->pool.rec_mean[l], p->pool.rec_stdev[l]);
         if (p->rec_fixed[l]) /* draws nothing: the stream is not touched */
             p->rec_rate[l] = absim_recovery_draw(p->pool.rec_mean[l], p->pool.rec_stdev[l], p->pool.rec_loading[l],
@@ -313,8 +321,8 @@ void absim_path_simulate(const absim_sim_plan *p, uint64_t path, absim_path_scra
     }
 
     /* Defaults, as events in line order. Loan-level lines (one loan, one
-     * draw) are batched: their first uniforms come from one Philox loop and
-     * their default test from the certified Phi table. */
+     * draw) are batched: four latent uniforms per Philox block, the default
+     * test and period search on the certified Phi table. */
     int nev = 0;
     for (int l = 0; l < p->nlines;) {
         const absim_line_model *m = &p->lines[l];
@@ -322,8 +330,8 @@ void absim_path_simulate(const absim_sim_plan *p, uint64_t path, absim_path_scra
             int e = l + 1;
             while (e < p->nlines && e - l < ABSIM_PATH_BATCH && p->single[e])
                 e++;
-            absim_rng_first_uniforms(p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_DEFAULTS, l), e - l, s->u);
-            absim_line_sample_single(m, e - l, &f, s->u, &p->phi, s->period);
+            absim_rng_loan_uniforms(p->seed, path, l, e - l, s->u);
+            absim_loans_sample(&p->loans, l, e - l, &f, s->u, &p->phi, s->period);
             for (int i = 0; i < e - l; i++)
                 if (s->period[i]) {
                     s->ev_line[nev] = l + i;

@@ -13,6 +13,7 @@
 
 #include "copula.h"
 #include "deal.h"
+#include "loans.h"
 #include "pool.h"
 #include "rates.h"
 #include "sobol.h"
@@ -50,6 +51,7 @@ typedef struct {
     uint32_t qmc_shift[ABSIM_QMC_REPLICATES][ABSIM_SOBOL_MAXDIM]; /* random digital shifts */
     /* hot per-line data of the path loop (length nlines) */
     unsigned char *single;          /* 1: one loan, loan-by-loan sampler, last > 0 (batched draws) */
+    absim_loan_set loans;           /* hot data of the single lines */
     unsigned char *rec_fixed;       /* 1: the recovery rate is fixed (no draw): rec_rate */
     double *rec_rate;               /* fixed recovery rate after the haircut */
     absim_phi_table phi;            /* certified Phi table for the loan-level default test */

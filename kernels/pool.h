@@ -37,6 +37,7 @@ typedef struct {
     double *pending;          /* value at end of k of loans defaulted by k and awaiting
                                * recovery: their recoveries still to come (what a clean-up
                                * call in k sells them for); 0 at T */
+    double *work;             /* scratch of absim_pool_path_events (9 T) */
 } absim_collateral;
 
 int absim_collateral_alloc(absim_collateral *c, int T);
@@ -76,6 +77,15 @@ typedef struct {
     double *total_float_spread;      /* sum floating balance x spread x dt */
     int *live;                 /* per line: last period k whose profile is non-zero (0 from
                                 * there on: nothing left to subtract after it) */
+    /* the same profiles scaled to one loan, 4 per period for one straight
+     * loop: prof4[(l*T + k-1)*4 + j] = loan balance x (factor[k-1],
+     * sched[k], prepay[k], factor[k-1] x c x dt), c = coupon (fixed) or
+     * spread (floating) */
+    double *prof4;
+    double *end_loan;          /* per line: loan balance x factor[T] */
+    double *total4_fixed;      /* 4 T: sum over fixed lines of count x prof4 */
+    double *total4_float;      /* 4 T: the same over floating lines */
+    double total_end_T;        /* sum over lines of count x end_loan */
     int nfloating;             /* lines with a floating coupon */
     double min_spread;         /* smallest floating spread (coupon floor check) */
 } absim_pool_plan;
@@ -105,10 +115,13 @@ void absim_pool_path(const absim_pool_plan *p, const double *r, const int64_t *d
  * count[j] loans of line line[j] defaulting in period period[j] with
  * recovery-rate sum rec[j] (as `recovered` above). Events must be grouped
  * by line in increasing line order and, within a line, in increasing
- * period order, one event per (line, period). The result is bitwise
- * identical to absim_pool_path() on the equivalent dense arrays. Cost
- * O(T + sum over defaulting lines of their live periods from the first
- * default on); lines without defaults cost nothing. */
+ * period order, one event per (line, period). The result equals
+ * absim_pool_path() on the equivalent dense arrays up to rounding (when
+ * no floating coupon is floored on the path, the sums are formed in
+ * another order: per-loan profiles, 4 values a period, subtracted in one
+ * straight loop; otherwise bitwise). Cost O(T + sum over defaulting lines
+ * of their live periods from the first default on); lines without
+ * defaults cost nothing. */
 void absim_pool_path_events(const absim_pool_plan *p, const double *r, int nevents, const int *line,
                             const int *period, const int64_t *count, const double *rec, absim_collateral *out);
 

@@ -159,14 +159,19 @@ void absim_rate_path(const absim_rate_plan *plan, absim_rng *rng, double *r)
     switch (plan->model) {
     case ABSIM_RATES_VASICEK: {
         const double b = plan->theta * (1.0 - a);
+        gsl_rng g;
+        absim_rng_bind_gsl(&g, rng);
         for (int k = 1; k < T; k++)
-            r[k] = a * r[k - 1] + b + s * absim_rng_gaussian_icdf(rng);
+            r[k] = a * r[k - 1] + b + s * gsl_ran_gaussian_ziggurat(&g, 1.0);
         break;
     }
-    case ABSIM_RATES_HULL_WHITE:
+    case ABSIM_RATES_HULL_WHITE: {
+        gsl_rng g;
+        absim_rng_bind_gsl(&g, rng);
         for (int k = 1; k < T; k++)
-            r[k] = a * r[k - 1] + plan->drift[k - 1] + s * absim_rng_gaussian_icdf(rng);
+            r[k] = a * r[k - 1] + plan->drift[k - 1] + s * gsl_ran_gaussian_ziggurat(&g, 1.0);
         break;
+    }
     case ABSIM_RATES_CIR: {
         const double c = plan->cir_scale;
         if (!(c > 0.0)) { /* sigma = 0: deterministic */

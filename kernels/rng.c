@@ -35,6 +35,13 @@ void absim_rng_open(absim_rng *r, uint64_t seed, uint64_t path, uint64_t stream)
     r->used = 4;
 }
 
+/* (k + 1/2) 2^-53 for the top 53 bits k of w: k < 2^53 converts exactly
+ * through the signed conversion (one instruction, unlike uint64 -> double). */
+static inline double to_uniform(uint64_t w)
+{
+    return ((double)(int64_t)(w >> 11) + 0.5) * TWO_M53;
+}
+
 static void refill(absim_rng *r)
 {
     philox4x64_ctr_t c = {{r->ctr[0], r->ctr[1], r->ctr[2], r->ctr[3]}};
@@ -59,7 +66,7 @@ double absim_rng_uniform(absim_rng *r)
 {
     /* (k + 1/2) 2^-53 for the top 53 bits k: strictly inside (0,1),
      * symmetric about 1/2, every value exactly representable. */
-    return ((double)(absim_rng_u64(r) >> 11) + 0.5) * TWO_M53;
+    return to_uniform(absim_rng_u64(r));
 }
 
 void absim_rng_first_uniforms(uint64_t seed, uint64_t path, uint64_t stream, int n, double *u)
@@ -68,7 +75,29 @@ void absim_rng_first_uniforms(uint64_t seed, uint64_t path, uint64_t stream, int
     for (int i = 0; i < n; i++) {
         philox4x64_ctr_t c = {{0, stream + (uint64_t)i, path, 0}};
         philox4x64_ctr_t o = philox4x64_R(10, c, k);
-        u[i] = ((double)(o.v[0] >> 11) + 0.5) * TWO_M53;
+        u[i] = to_uniform(o.v[0]);
+    }
+}
+
+void absim_rng_loan_uniforms(uint64_t seed, uint64_t path, int first, int n, double *u)
+{
+    const philox4x64_key_t k = {{seed, ABSIM_RNG_KEY1}};
+    const int end = first + n;
+    for (int g = first >> 2; 4 * g < end; g++) {
+        philox4x64_ctr_t c = {{0, ABSIM_STREAM_ID(ABSIM_STREAM_LOANS, (uint64_t)g), path, 0}};
+        philox4x64_ctr_t o = philox4x64_R(10, c, k);
+        const int l0 = 4 * g;
+        if (l0 >= first && l0 + 4 <= end) {
+            double *d = u + (l0 - first);
+            d[0] = to_uniform(o.v[0]);
+            d[1] = to_uniform(o.v[1]);
+            d[2] = to_uniform(o.v[2]);
+            d[3] = to_uniform(o.v[3]);
+            continue;
+        }
+        for (int w = 0; w < 4; w++)
+            if (l0 + w >= first && l0 + w < end)
+                u[l0 + w - first] = to_uniform(o.v[w]);
     }
 }
 

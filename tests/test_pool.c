@@ -150,8 +150,10 @@ static void test_pool_matches_naive(void **state)
         d.rates.r0 = 0.01 + 0.04 * unif();
         for (int l = 0; l < nlines; l++) {
             int floating = unif() < 0.3;
+            /* odd trials: every floating coupon positive (the unfloored
+             * path of absim_pool_path_events); even: floors in play */
             line_set(&d.lines[l], 1 + (int64_t)(unif() * 12), 1000.0 + 1e5 * unif(), 0.1 * unif(), floating,
-                     -0.02 + 0.05 * unif(), 1 + (int)(unif() * (T + 6)), (absim_amort)(int)(unif() * 3),
+                     trial % 2 ? 0.001 + 0.03 * unif() : -0.02 + 0.05 * unif(), 1 + (int)(unif() * (T + 6)), (absim_amort)(int)(unif() * 3),
                      unif() < 0.7 ? 0.3 * unif() : 0.0, (int)(unif() * 5));
         }
         absim_pool_plan plan;
@@ -163,7 +165,7 @@ static void test_pool_matches_naive(void **state)
         double **rate = calloc((size_t)nlines, sizeof *rate);
         assert_true(r && def && rec && tau && rate);
         for (int k = 0; k < T; k++)
-            r[k] = -0.01 + 0.07 * unif(); /* negative sometimes: floored floating coupons */
+            r[k] = trial % 2 ? 0.07 * unif() : -0.01 + 0.07 * unif(); /* negative: floored coupons */
         for (int l = 0; l < nlines; l++) {
             tau[l] = calloc((size_t)d.lines[l].count, sizeof **tau);
             rate[l] = calloc((size_t)d.lines[l].count, sizeof **rate);
@@ -180,14 +182,38 @@ static void test_pool_matches_naive(void **state)
                 if (def[(size_t)l * T + k] == 0)
                     rec[(size_t)l * T + k] = 99.0;
         }
-        absim_collateral got, want;
+        absim_collateral got, want, ev;
         assert_int_equal(absim_collateral_alloc(&got, T), ABSIM_OK);
         assert_int_equal(absim_collateral_alloc(&want, T), ABSIM_OK);
+        assert_int_equal(absim_collateral_alloc(&ev, T), ABSIM_OK);
         absim_pool_path(&plan, r, def, rec, &got);
         naive_pool(&d, r, tau, rate, &want);
+        /* the same defaults as sparse events */
+        int nev = 0, ev_line[4 * 40], ev_period[4 * 40];
+        int64_t ev_count[4 * 40];
+        double ev_rec[4 * 40];
+        for (int l = 0; l < nlines; l++)
+            for (int k = 0; k < T; k++)
+                if (def[(size_t)l * T + k] > 0) {
+                    ev_line[nev] = l;
+                    ev_period[nev] = k + 1;
+                    ev_count[nev] = def[(size_t)l * T + k];
+                    ev_rec[nev] = rec[(size_t)l * T + k];
+                    nev++;
+                }
+        absim_pool_path_events(&plan, r, nev, ev_line, ev_period, ev_count, ev_rec, &ev);
         double tol = 1e-9 * plan.original_balance;
         double drawn = 0.0, received = 0.0;
         for (int k = 0; k < T; k++) {
+            assert_close(ev.balance_start[k], want.balance_start[k], tol);
+            assert_close(ev.balance_end[k], want.balance_end[k], tol);
+            assert_close(ev.interest[k], want.interest[k], tol);
+            assert_close(ev.sched_principal[k], want.sched_principal[k], tol);
+            assert_close(ev.prepayments[k], want.prepayments[k], tol);
+            assert_close(ev.defaults[k], want.defaults[k], tol);
+            assert_close(ev.recoveries[k], want.recoveries[k], tol);
+            assert_close(ev.losses[k], want.losses[k], tol);
+            assert_close(ev.pending[k], got.pending[k], tol);
             assert_close(got.balance_start[k], want.balance_start[k], tol);
             assert_close(got.balance_end[k], want.balance_end[k], tol);
             assert_close(got.interest[k], want.interest[k], tol);
@@ -205,6 +231,7 @@ static void test_pool_matches_naive(void **state)
         }
         absim_collateral_free(&got);
         absim_collateral_free(&want);
+        absim_collateral_free(&ev);
         for (int l = 0; l < nlines; l++) {
             free(tau[l]);
             free(rate[l]);

@@ -1,0 +1,259 @@
+/* test_loans.c -- the loan-level sampler (kernels/loans.c) and its
+ * streams:
+ *   - absim_rng_loan_uniforms: line l's uniform is word l % 4 of block 0 of
+ *     stream LOANS(l / 4), whatever batch it is computed in;
+ *   - absim_phi_below agrees with u <= gsl_cdf_ugaussian_P(y) everywhere,
+ *     including at the table's error band and at infinities;
+ *   - absim_loans_sample gives, for every loan, the smallest period k with
+ *     u <= Phi(y_k) (brute force over k with gsl_cdf_ugaussian_P), for
+ *     gaussian and student_t factors and several laws;
+ *   - over many paths, the default periods of one loan follow its marginal
+ *     law F(k) (chi-square at the 1 - 1e-4 quantile). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "laws.h"
+#include "loans.h"
+#include "status.h"
+#include "testutil.h"
+
+#define SEED 20261201ULL
+
+static absim_line make_line(absim_default_law law, double value, int term)
+{
+    absim_line l;
+    memset(&l, 0, sizeof l);
+    l.count = 1;
+    l.balance = 1.0;
+    l.term = term;
+    l.law = law;
+    l.law_value = value;
+    return l;
+}
+
+static void test_loans_uniforms(void **state)
+{
+    (void)state;
+    double all[103], part[103];
+    absim_rng_loan_uniforms(SEED, 7, 0, 103, all);
+    for (int l = 0; l < 103; l++) {
+        absim_rng r;
+        absim_rng_open(&r, SEED, 7, ABSIM_STREAM_ID(ABSIM_STREAM_LOANS, l / 4));
+        double u = 0.0;
+        for (int w = 0; w <= l % 4; w++)
+            u = absim_rng_uniform(&r);
+        assert_true(u == all[l]);
+        assert_true(all[l] > 0.0 && all[l] < 1.0);
+    }
+    /* any batch boundaries give the same numbers */
+    const int cuts[][2] = {{0, 1}, {1, 3}, {3, 6}, {5, 64}, {2, 101}, {100, 3}};
+    for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
+        absim_rng_loan_uniforms(SEED, 7, cuts[c][0], cuts[c][1], part);
+        for (int i = 0; i < cuts[c][1]; i++)
+            assert_true(part[i] == all[cuts[c][0] + i]);
+    }
+    /* another path: other numbers */
+    absim_rng_loan_uniforms(SEED, 8, 0, 4, part);
+    assert_true(part[0] != all[0]);
+}
+
+static void test_loans_phi_below(void **state)
+{
+    (void)state;
+    absim_phi_table t;
+    assert_int_equal(absim_phi_table_init(&t), ABSIM_OK);
+    uint64_t x = 88172645463325252ULL;
+    int64_t disagree = 0;
+    for (int i = 0; i < 400000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double y = -10.0 + 20.0 * (double)(x >> 11) * 0x1.0p-53;
+        double p = gsl_cdf_ugaussian_P(y), u;
+        switch (i % 4) {
+        case 0: /* anywhere */
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            u = ((double)(x >> 11) + 0.5) * 0x1.0p-53;
+            break;
+        case 1: /* exactly at Phi(y) */
+            u = p;
+            break;
+        case 2: /* one ulp either side */
+            u = nextafter(p, 1.0);
+            break;
+        default:
+            u = nextafter(p, 0.0);
+            break;
+        }
+        if (!(u > 0.0 && u < 1.0))
+            continue;
+        disagree += absim_phi_below(&t, u, y) != (u <= p);
+    }
+    assert_int_equal(disagree, 0);
+    assert_int_equal(absim_phi_below(&t, 1e-300, -INFINITY), 0);
+    assert_int_equal(absim_phi_below(&t, 1.0 - 1e-16, INFINITY), 1);
+    assert_int_equal(absim_phi_below(&t, 0.5, 40.0), 1);
+    assert_int_equal(absim_phi_below(&t, 1e-300, -40.0), 0);
+    absim_phi_table_free(&t);
+}
+
+/* Brute force: smallest k with u <= Phi(y_k), y_k as the loan set forms it. */
+static int brute_period(const absim_loan_set *s, int l, const absim_factors *f, double u)
+{
+    const double sys = s->ag[l] * f->zg + s->as[l] * f->zs[s->sector[l]];
+    for (int k = 1; k <= s->last[l]; k++) {
+        double y = s->threshold[l][k] * s->ic[l] * f->mix - sys;
+        double q = y == -INFINITY ? 0.0 : y == INFINITY ? 1.0 : gsl_cdf_ugaussian_P(y);
+        if (u <= q)
+            return k;
+    }
+    return 0;
+}
+
+enum { NL = 12, TT = 60 };
+
+/* NL one-loan lines of different laws and terms in 3 sectors. */
+static void build(absim_line_model *m, absim_loan_set *s, absim_copula cop, double dof)
+{
+    double F[TT + 1];
+    assert_int_equal(absim_loan_set_alloc(s, NL), ABSIM_OK);
+    for (int l = 0; l < NL; l++) {
+        absim_line line;
+        switch (l % 4) {
+        case 0:
+            line = make_line(ABSIM_LAW_PD, 0.02 + 0.01 * l, 24 + 3 * l);
+            break;
+        case 1:
+            line = make_line(ABSIM_LAW_CDR, 0.05 + 0.02 * l, TT);
+            break;
+        case 2:
+            line = make_line(ABSIM_LAW_PD, 0.4, 12 + l);
+            break;
+        default:
+            line = make_line(ABSIM_LAW_PD, 0.001 * (l + 1), TT);
+            break;
+        }
+        absim_law_default_cdf(&line, TT, 1, 1.0, -1, 0.0, F);
+        assert_int_equal(
+            absim_line_model_init(&m[l], F, TT, 1, l % 3, 0.1 + 0.02 * (l % 3), 0.05 * (l % 3), cop, dof, 0),
+            ABSIM_OK);
+        assert_true(m[l].last > 0);
+        absim_loan_set_line(s, l, &m[l]);
+    }
+}
+
+static void check_against_brute(absim_copula cop, double dof)
+{
+    absim_line_model m[NL];
+    absim_loan_set s;
+    absim_phi_table t;
+    build(m, &s, cop, dof);
+    assert_int_equal(absim_phi_table_init(&t), ABSIM_OK);
+    double zs[3], u[NL];
+    int period[NL];
+    absim_factors f = {0.0, zs, 1.0};
+    int64_t defaults = 0;
+    for (uint64_t p = 0; p < 20000; p++) {
+        absim_rng rng;
+        absim_rng_open(&rng, SEED, p, ABSIM_STREAM_ID(ABSIM_STREAM_FACTORS, 0));
+        absim_factors_draw(cop, dof, 3, 0.0, &rng, &f);
+        f.zg *= 1.5; /* reach further into the tails */
+        absim_rng_loan_uniforms(SEED, p, 0, NL, u);
+        absim_loans_sample(&s, 0, NL, &f, u, &t, period);
+        for (int l = 0; l < NL; l++) {
+            int want = brute_period(&s, l, &f, u[l]);
+            if (period[l] != want)
+                print_error("path %llu line %d: period %d, brute force %d\n", (unsigned long long)p, l, period[l],
+                            want);
+            assert_int_equal(period[l], want);
+            defaults += period[l] > 0;
+        }
+        /* a batch starting mid-way gives the same periods */
+        int part[NL];
+        absim_loans_sample(&s, 5, NL - 5, &f, u + 5, &t, part);
+        for (int l = 5; l < NL; l++)
+            assert_int_equal(part[l - 5], period[l]);
+    }
+    assert_true(defaults > 20000); /* the test saw many defaulters */
+    for (int l = 0; l < NL; l++)
+        absim_line_model_free(&m[l]);
+    absim_loan_set_free(&s);
+    absim_phi_table_free(&t);
+}
+
+static void test_loans_gaussian_brute(void **state)
+{
+    (void)state;
+    check_against_brute(ABSIM_COPULA_GAUSSIAN, 0.0);
+}
+
+static void test_loans_student_t_brute(void **state)
+{
+    (void)state;
+    check_against_brute(ABSIM_COPULA_STUDENT_T, 5.0);
+}
+
+/* One loan over many paths: the default periods follow F. */
+static void test_loans_marginal(void **state)
+{
+    (void)state;
+    absim_line_model m[NL];
+    absim_loan_set s;
+    absim_phi_table t;
+    build(m, &s, ABSIM_COPULA_GAUSSIAN, 0.0);
+    assert_int_equal(absim_phi_table_init(&t), ABSIM_OK);
+    const int line = 2; /* PD 0.4 a year, term 14: F(14) ~ 0.45 */
+    const int npaths = 200000, last = m[line].last;
+    int64_t count[TT + 1] = {0};
+    double zs[3], u[NL];
+    int period[NL];
+    absim_factors f = {0.0, zs, 1.0};
+    for (int p = 0; p < npaths; p++) {
+        absim_rng rng;
+        absim_rng_open(&rng, SEED + 1, (uint64_t)p, ABSIM_STREAM_ID(ABSIM_STREAM_FACTORS, 0));
+        absim_factors_draw(ABSIM_COPULA_GAUSSIAN, 0.0, 3, 0.0, &rng, &f);
+        absim_rng_loan_uniforms(SEED + 1, (uint64_t)p, 0, NL, u);
+        absim_loans_sample(&s, 0, NL, &f, u, &t, period);
+        count[period[line]]++;
+    }
+    /* cells: survive (0) and each period 1..last */
+    double chi2 = 0.0;
+    int cells = 0;
+    for (int k = 0; k <= last; k++) {
+        double pk = k == 0 ? 1.0 - m[line].F[last] : m[line].F[k] - m[line].F[k - 1];
+        if (pk <= 0.0)
+            continue;
+        double e = pk * npaths, d = (double)count[k] - e;
+        chi2 += d * d / e;
+        cells++;
+    }
+    double crit = gsl_cdf_chisq_Qinv(1e-4, cells - 1);
+    if (!(chi2 < crit))
+        print_error("chi2 %.2f >= %.2f (%d cells)\n", chi2, crit, cells);
+    assert_true(chi2 < crit);
+    for (int l = 0; l < NL; l++)
+        absim_line_model_free(&m[l]);
+    absim_loan_set_free(&s);
+    absim_phi_table_free(&t);
+}
+
+int main(void)
+{
+    gsl_set_error_handler_off();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_loans_uniforms),
+        cmocka_unit_test(test_loans_phi_below),
+        cmocka_unit_test(test_loans_gaussian_brute),
+        cmocka_unit_test(test_loans_student_t_brute),
+        cmocka_unit_test(test_loans_marginal),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
