@@ -51,6 +51,33 @@ static double scenario_sector_loading(const absim_deal *deal, const absim_scenar
     return deal->sector_loading ? deal->sector_loading[s] : 0.0;
 }
 
+/* The waterfall reads nothing after its clean-up call, and the call comes
+ * no later than the first period whose no-default end balance is below
+ * the call level (defaults only lower balances: every subtraction of
+ * absim_pool_path_events is of a non-negative amount). */
+static int set_pool_horizon(absim_sim_plan *p)
+{
+    const double level = p->waterfall.clean_up;
+    if (!(level > 0.0) || (p->has_alt && p->waterfall_alt.clean_up != level))
+        return ABSIM_OK;
+    absim_collateral c;
+    double *r = malloc((size_t)p->T * sizeof *r);
+    if (!r || absim_collateral_alloc(&c, p->T) != ABSIM_OK) {
+        free(r);
+        return absim_error_set(ABSIM_ENOMEM, "out of memory");
+    }
+    for (int k = 0; k < p->T; k++)
+        r[k] = 1.0; /* any positive rate: balances do not depend on it */
+    absim_pool_path_events(&p->pool, r, 0, NULL, NULL, NULL, NULL, &c);
+    int k = 1;
+    while (k < p->T && !(c.balance_end[k - 1] < level))
+        k++;
+    absim_pool_set_horizon(&p->pool, k);
+    absim_collateral_free(&c);
+    free(r);
+    return ABSIM_OK;
+}
+
 int absim_sim_plan_init(absim_sim_plan *p, const absim_deal *deal, const absim_scenario *sc, uint64_t seed)
 {
     int rc = ABSIM_OK;
@@ -125,6 +152,9 @@ int absim_sim_plan_init(absim_sim_plan *p, const absim_deal *deal, const absim_s
         if (rc != ABSIM_OK)
             goto cleanup;
     }
+    rc = set_pool_horizon(p);
+    if (rc != ABSIM_OK)
+        goto cleanup;
     if (deal->isolation.enabled && deal->isolation.originator_pd > 0.0) {
         double pd = deal->isolation.originator_pd;
         p->originator = 1;

@@ -91,6 +91,11 @@ void absim_pool_schedule(const absim_line *line, int T, double dt, double r0, do
     }
 }
 
+void absim_pool_set_horizon(absim_pool_plan *p, int horizon)
+{
+    p->horizon = horizon >= 1 && horizon < p->T ? horizon : p->T;
+}
+
 double absim_pool_line_rate(const absim_pool_plan *p, int l, double rk)
 {
     return p->floating[l] ? fmax(0.0, rk + p->spread[l]) : p->coupon[l];
@@ -172,6 +177,7 @@ int absim_pool_plan_init(absim_pool_plan *p, const absim_deal *deal, double cpr_
         goto cleanup;
     }
     p->min_spread = INFINITY;
+    p->horizon = T;
     for (int l = 0; l < p->nlines; l++) {
         const absim_line *line = &deal->lines[l];
         int64_t count = line->count > 0 ? line->count : 1;
@@ -461,8 +467,11 @@ static void path_unfloored(const absim_pool_plan *p, const double *r, int nevent
     memset(out->recoveries, 0, (size_t)T * sizeof *out->recoveries);
     memset(out->losses, 0, (size_t)T * sizeof *out->losses);
     double end_T = p->total_end_T;
+    /* balance_end of the horizon is the start balance of the period after */
+    const int cut = p->horizon < T ? p->horizon + 1 : T;
     for (int j = 0; j < nevents;) {
-        const int l = line[j], live = p->live[l], lag = p->lag[l], floating = p->floating[l];
+        const int l = line[j], lag = p->lag[l], floating = p->floating[l];
+        const int live = p->live[l] < cut ? p->live[l] : cut;
         const double *restrict q = p->prof4 + (size_t)l * (size_t)T * 4;
         double *restrict acc = floating ? fl : fx;
         double cum = 0.0; /* loans defaulted by the end of k */
@@ -497,7 +506,8 @@ static void path_unfloored(const absim_pool_plan *p, const double *r, int nevent
             if (last_event)
                 break;
         }
-        end_T -= cum * p->end_loan[l];
+        if (cut == T)
+            end_T -= cum * p->end_loan[l];
         j++;
     }
     const double dt = p->dt;

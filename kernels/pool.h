@@ -86,6 +86,8 @@ typedef struct {
     double *total4_fixed;      /* 4 T: sum over fixed lines of count x prof4 */
     double *total4_float;      /* 4 T: the same over floating lines */
     double total_end_T;        /* sum over lines of count x end_loan */
+    int horizon;               /* periods after it are not reduced by defaults (T by
+                                * default; see absim_pool_set_horizon) */
     int nfloating;             /* lines with a floating coupon */
     double min_spread;         /* smallest floating spread (coupon floor check) */
 } absim_pool_plan;
@@ -94,6 +96,15 @@ typedef struct {
  * cpr_multiplier (SPEC scenario knob). Returns ABSIM_OK / ABSIM_ENOMEM. */
 int absim_pool_plan_init(absim_pool_plan *p, const absim_deal *deal, double cpr_multiplier);
 void absim_pool_plan_free(absim_pool_plan *p);
+
+/* Promise that nobody reads balance_start, balance_end, interest,
+ * sched_principal or prepayments of periods after `horizon` (1..T): for
+ * example a waterfall whose clean-up call is certain by then, because the
+ * no-default balance is already below the call level and defaults only
+ * lower it. absim_pool_path_events() then leaves those periods at their
+ * no-default values on paths without floored coupons (defaults,
+ * recoveries, losses and pending stay complete). */
+void absim_pool_set_horizon(absim_pool_plan *p, int horizon);
 
 /* Annual coupon rate of line l in period k given r_k: fixed coupon, or
  * max(0, r_k + spread) (floating coupons are floored at zero). */

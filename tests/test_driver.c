@@ -10,7 +10,9 @@
  *    the exact loss distribution by conditional independence (recursion
  *    over loans on a grid of the factor) gives tranche ELs and tail
  *    probabilities checked within Monte Carlo error.
- * 3. Reproducibility: 1 and 2 threads give bitwise identical summaries. */
+ * 3. Reproducibility: 1 and 2 threads give bitwise identical summaries.
+ * 4. The pool horizon (periods after a certain clean-up call are not
+ *    reduced by defaults) leaves every path's results bitwise unchanged. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,6 +27,7 @@
 
 #include "config.h"
 #include "driver.h"
+#include "path.h"
 #include "status.h"
 #include "testutil.h"
 
@@ -242,6 +245,53 @@ static void test_driver_threads_bitwise(void **state)
     absim_deal_free(&deal);
 }
 
+/* 4. The pool horizon (the certain clean-up call) changes no result: the
+ * default deal (clean-up call at 10%) path by path, with the horizon and
+ * with the full T. */
+static void test_driver_pool_horizon_neutral(void **state)
+{
+    (void)state;
+    absim_deal deal;
+    absim_scenario base;
+    absim_sim_plan cut, full;
+    memset(&deal, 0, sizeof deal);
+    assert_int_equal(absim_config_load_string(&deal, absim_default_config_text, strlen(absim_default_config_text),
+                                              "configs/default.yaml", NULL, stderr),
+                     ABSIM_OK);
+    assert_int_equal(absim_scenario_init_base(&base, &deal), ABSIM_OK);
+    assert_int_equal(absim_sim_plan_init(&cut, &deal, &base, 11), ABSIM_OK);
+    assert_int_equal(absim_sim_plan_init(&full, &deal, &base, 11), ABSIM_OK);
+    assert_true(cut.pool.horizon < cut.T); /* the horizon is in use */
+    absim_pool_set_horizon(&full.pool, full.T);
+    absim_path_scratch s1, s2;
+    assert_int_equal(absim_path_scratch_alloc(&s1, &cut), ABSIM_OK);
+    assert_int_equal(absim_path_scratch_alloc(&s2, &full), ABSIM_OK);
+    int called = 0;
+    for (uint64_t p = 0; p < 2000; p++) {
+        absim_path_result a, b;
+        absim_path_simulate(&cut, p, &s1, &a);
+        absim_path_simulate(&full, p, &s2, &b);
+        for (int t = 0; t < cut.ntranches; t++) {
+            assert_true(a.wf.loss[t] == b.wf.loss[t]);
+            assert_true(a.wf.pv_loss[t] == b.wf.pv_loss[t]);
+            assert_true(a.wf.wal[t] == b.wf.wal[t]);
+            assert_true(a.wf.shortfall[t] == b.wf.shortfall[t]);
+        }
+        assert_int_equal(a.wf.end_period, b.wf.end_period);
+        assert_true(a.wf.end_period <= cut.pool.horizon);
+        assert_true(a.pool_loss == b.pool_loss && a.pool_default_rate == b.pool_default_rate);
+        assert_true(a.conservation_error == b.conservation_error);
+        called += a.wf.end_period < cut.T;
+    }
+    assert_true(called > 1000);
+    absim_path_scratch_free(&s1);
+    absim_path_scratch_free(&s2);
+    absim_sim_plan_free(&cut);
+    absim_sim_plan_free(&full);
+    absim_scenario_free(&base);
+    absim_deal_free(&deal);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -249,6 +299,7 @@ int main(void)
         cmocka_unit_test(test_driver_vasicek_large_pool),
         cmocka_unit_test(test_driver_finite_pool_exact),
         cmocka_unit_test(test_driver_threads_bitwise),
+        cmocka_unit_test(test_driver_pool_horizon_neutral),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -202,6 +202,29 @@ static void test_pool_matches_naive(void **state)
                     nev++;
                 }
         absim_pool_path_events(&plan, r, nev, ev_line, ev_period, ev_count, ev_rec, &ev);
+        /* with a horizon H: periods 1..H (and H's end balance) unchanged,
+         * defaults, recoveries, losses and pending unchanged everywhere */
+        absim_collateral hz;
+        assert_int_equal(absim_collateral_alloc(&hz, T), ABSIM_OK);
+        const int H = 1 + T / 2;
+        absim_pool_set_horizon(&plan, H);
+        assert_int_equal(plan.horizon, H < T ? H : T);
+        absim_pool_path_events(&plan, r, nev, ev_line, ev_period, ev_count, ev_rec, &hz);
+        absim_pool_set_horizon(&plan, T);
+        for (int k = 0; k < T; k++) {
+            if (k < H) {
+                assert_true(hz.balance_start[k] == ev.balance_start[k]);
+                assert_true(hz.balance_end[k] == ev.balance_end[k]);
+                assert_true(hz.interest[k] == ev.interest[k]);
+                assert_true(hz.sched_principal[k] == ev.sched_principal[k]);
+                assert_true(hz.prepayments[k] == ev.prepayments[k]);
+            }
+            assert_true(hz.defaults[k] == ev.defaults[k]);
+            assert_true(hz.recoveries[k] == ev.recoveries[k]);
+            assert_true(hz.losses[k] == ev.losses[k]);
+            assert_true(hz.pending[k] == ev.pending[k]);
+        }
+        absim_collateral_free(&hz);
         double tol = 1e-9 * plan.original_balance;
         double drawn = 0.0, received = 0.0;
         for (int k = 0; k < T; k++) {
