@@ -201,7 +201,7 @@ int main(int argc, char **argv)
             if (plan.single[l]) {
                 double u;
                 absim_rng_loan_uniforms(plan.seed, (uint64_t)i, l, 1, &u);
-                absim_loans_sample(&plan.loans, l, 1, &f, &u, &plan.phi, &ka);
+                absim_loans_sample(&plan.loans, l, 1, &f, &u, &plan.phi, &ka, NULL);
             } else {
                 int64_t dl[ABSIM_MAX_PERIODS];
                 absim_rng_open(&rng, plan.seed, (uint64_t)i, ABSIM_STREAM_ID(ABSIM_STREAM_DEFAULTS, l));

@@ -112,8 +112,8 @@ static int default_period(const absim_loan_set *s, int l, double u, double mix, 
     return lo;
 }
 
-void absim_loans_sample(const absim_loan_set *s, int l0, int n, const absim_factors *f, const double *restrict u,
-                        const absim_phi_table *t, int *restrict period)
+int absim_loans_sample(const absim_loan_set *s, int l0, int n, const absim_factors *f, const double *restrict u,
+                       const absim_phi_table *t, int *restrict period, int *restrict def)
 {
     const double zg = f->zg, mix = f->mix;
     const double *restrict zs = f->zs, *restrict ag = s->ag + l0, *restrict as = s->as + l0,
@@ -127,6 +127,7 @@ void absim_loans_sample(const absim_loan_set *s, int l0, int n, const absim_fact
         period[i] = phi_table_side(v, tlo, inv_h, thi, err, u[i], y);
     }
     /* pass 2: the few defaulters (and undecided loans) */
+    int nd = 0;
     for (int i = 0; i < n; i++) {
         if (period[i] == 0)
             continue;
@@ -136,5 +137,9 @@ void absim_loans_sample(const absim_loan_set *s, int l0, int n, const absim_fact
             continue;
         }
         period[i] = default_period(s, l0 + i, u[i], mix, sys);
+        if (def)
+            def[nd] = i;
+        nd++;
     }
+    return nd;
 }

@@ -40,8 +40,9 @@ int absim_phi_below(const absim_phi_table *t, double u, double y);
 
 /* Default periods of the one-loan lines l0 .. l0+n-1 given their latent
  * uniforms u[i]: period[i] = smallest k with u[i] <= Phi(y_k), 0 if the
- * loan survives past `last`. */
-void absim_loans_sample(const absim_loan_set *s, int l0, int n, const absim_factors *f, const double *u,
-                        const absim_phi_table *t, int *period);
+ * loan survives past `last`. Returns the number of defaulters; when `def`
+ * is not NULL their indices i, increasing, are written to def[]. */
+int absim_loans_sample(const absim_loan_set *s, int l0, int n, const absim_factors *f, const double *u,
+                        const absim_phi_table *t, int *period, int *def);
 
 #endif

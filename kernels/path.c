@@ -32,6 +32,7 @@ void absim_sim_plan_free(absim_sim_plan *p)
     free(p->lines);
     free(p->originator_threshold);
     free(p->single);
+    free(p->single_end);
     absim_loan_set_free(&p->loans);
     free(p->rec_fixed);
     free(p->rec_rate);
@@ -139,6 +140,13 @@ int absim_sim_plan_init(absim_sim_plan *p, const absim_deal *deal, const absim_s
             p->rec_rate[l] = absim_recovery_draw(p->pool.rec_mean[l], p->pool.rec_stdev[l], p->pool.rec_loading[l],
                                                  p->recovery_haircut, 0.0, NULL);
     }
+    p->single_end = malloc((size_t)p->nlines * sizeof *p->single_end);
+    if (!p->single_end) {
+        rc = absim_error_set(ABSIM_ENOMEM, "out of memory preparing %d pool lines", p->nlines);
+        goto cleanup;
+    }
+    for (int l = p->nlines - 1; l >= 0; l--)
+        p->single_end[l] = l + 1 < p->nlines && p->single[l + 1] ? p->single_end[l + 1] : l + 1;
     rc = absim_phi_table_init(&p->phi);
     if (rc != ABSIM_OK)
         goto cleanup;
@@ -357,18 +365,16 @@ void absim_path_simulate(const absim_sim_plan *p, uint64_t path, absim_path_scra
     for (int l = 0; l < p->nlines;) {
         const absim_line_model *m = &p->lines[l];
         if (p->single[l]) {
-            int e = l + 1;
-            while (e < p->nlines && e - l < ABSIM_PATH_BATCH && p->single[e])
-                e++;
+            const int e = p->single_end[l] - l > ABSIM_PATH_BATCH ? l + ABSIM_PATH_BATCH : p->single_end[l];
             absim_rng_loan_uniforms(p->seed, path, l, e - l, s->u);
-            absim_loans_sample(&p->loans, l, e - l, &f, s->u, &p->phi, s->period);
-            for (int i = 0; i < e - l; i++)
-                if (s->period[i]) {
-                    s->ev_line[nev] = l + i;
-                    s->ev_period[nev] = s->period[i];
-                    s->ev_count[nev] = 1;
-                    nev++;
-                }
+            const int nd = absim_loans_sample(&p->loans, l, e - l, &f, s->u, &p->phi, s->period, s->def);
+            for (int j = 0; j < nd; j++) {
+                const int i = s->def[j];
+                s->ev_line[nev] = l + i;
+                s->ev_period[nev] = s->period[i];
+                s->ev_count[nev] = 1;
+                nev++;
+            }
             l = e;
             continue;
         }

@@ -51,6 +51,7 @@ typedef struct {
     uint32_t qmc_shift[ABSIM_QMC_REPLICATES][ABSIM_SOBOL_MAXDIM]; /* random digital shifts */
     /* hot per-line data of the path loop (length nlines) */
     unsigned char *single;          /* 1: one loan, loan-by-loan sampler, last > 0 (batched draws) */
+    int *single_end;                /* for a single line l: the end of its run of single lines */
     absim_loan_set loans;           /* hot data of the single lines */
     unsigned char *rec_fixed;       /* 1: the recovery rate is fixed (no draw): rec_rate */
     double *rec_rate;               /* fixed recovery rate after the haircut */
@@ -78,6 +79,7 @@ typedef struct {
     double *ev_rec;        /* ev_cap */
     double u[ABSIM_PATH_BATCH];
     int period[ABSIM_PATH_BATCH];
+    int def[ABSIM_PATH_BATCH];
     absim_collateral collateral;
 } absim_path_scratch;
 

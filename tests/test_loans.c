@@ -167,7 +167,7 @@ static void check_against_brute(absim_copula cop, double dof)
         absim_factors_draw(cop, dof, 3, 0.0, &rng, &f);
         f.zg *= 1.5; /* reach further into the tails */
         absim_rng_loan_uniforms(SEED, p, 0, NL, u);
-        absim_loans_sample(&s, 0, NL, &f, u, &t, period);
+        absim_loans_sample(&s, 0, NL, &f, u, &t, period, NULL);
         for (int l = 0; l < NL; l++) {
             int want = brute_period(&s, l, &f, u[l]);
             if (period[l] != want)
@@ -178,7 +178,7 @@ static void check_against_brute(absim_copula cop, double dof)
         }
         /* a batch starting mid-way gives the same periods */
         int part[NL];
-        absim_loans_sample(&s, 5, NL - 5, &f, u + 5, &t, part);
+        absim_loans_sample(&s, 5, NL - 5, &f, u + 5, &t, part, NULL);
         for (int l = 5; l < NL; l++)
             assert_int_equal(part[l - 5], period[l]);
     }
@@ -221,7 +221,7 @@ static void test_loans_marginal(void **state)
         absim_rng_open(&rng, SEED + 1, (uint64_t)p, ABSIM_STREAM_ID(ABSIM_STREAM_FACTORS, 0));
         absim_factors_draw(ABSIM_COPULA_GAUSSIAN, 0.0, 3, 0.0, &rng, &f);
         absim_rng_loan_uniforms(SEED + 1, (uint64_t)p, 0, NL, u);
-        absim_loans_sample(&s, 0, NL, &f, u, &t, period);
+        absim_loans_sample(&s, 0, NL, &f, u, &t, period, NULL);
         count[period[line]]++;
     }
     /* cells: survive (0) and each period 1..last */
