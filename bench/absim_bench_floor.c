@@ -7,10 +7,10 @@
  *   - the short-rate path (absim_rate_path on the RATES stream: one normal
  *     per step; its recursion is one multiply-add);
  *   - the factors (absim_factors_draw on the FACTORS stream);
- *   - per loan-level line (one loan): its latent uniform from the LOANS
- *     streams (absim_rng_loan_uniforms, four per block as in absim); a loan with
- *     u <= F(last), the unconditional default probability, is a defaulter
- *     and draws Phi^-1(u) (its default time);
+ *   - per loan-level line (one loan): its latent normal e from the LOANS
+ *     streams (absim_loans_latent: four words per block, ziggurat, as in
+ *     absim); a loan with e <= c_last (the unconditional threshold) is a
+ *     defaulter;
  *   - per larger line: one binomial Binomial(count, F(last)) and then, as
  *     absim's binomial sampler, min(N, last) further draws (N uniforms and
  *     Phi^-1, or last-1 binomials);
@@ -51,7 +51,7 @@ static double cpu_seconds(void)
 
 /* Draws of one path; returns their sum. `r` and `zs` are scratch, `u`
  * holds ABSIM_PATH_BATCH uniforms. */
-static double floor_path(const absim_sim_plan *p, uint64_t path, double *r, double *zs, double *u,
+static double floor_path(const absim_sim_plan *p, uint64_t path, double *r, double *zs, double *u, uint64_t *w,
                          int64_t *defaulters)
 {
     absim_rng rng;
@@ -70,11 +70,10 @@ static double floor_path(const absim_sim_plan *p, uint64_t path, double *r, doub
             int e = l + 1;
             while (e < p->nlines && e - l < ABSIM_PATH_BATCH && p->single[e])
                 e++;
-            absim_rng_loan_uniforms(p->seed, path, l, e - l, u);
+            absim_loans_latent(&p->loans, p->seed, path, l, e - l, w, u);
             for (int i = 0; i < e - l; i++) {
                 const absim_line_model *mi = &m[i];
-                if (u[i] <= mi->F[mi->last]) {
-                    sum += gsl_cdf_ugaussian_Pinv(u[i]);
+                if (u[i] <= mi->threshold[mi->last]) {
                     (*defaulters)++;
                     if (!p->rec_fixed[l + i]) {
                         absim_rng_open(&rng, p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_RECOVERY, l + i));
@@ -150,12 +149,13 @@ int main(int argc, char **argv)
     }
     double *r = malloc((size_t)plan.T * sizeof *r), *zs = malloc((size_t)plan.nsectors * sizeof *zs);
     double u[ABSIM_PATH_BATCH];
+    uint64_t w[ABSIM_PATH_BATCH];
     if (!r || !zs)
         return 2;
     int64_t defaulters = 0;
     double sum = 0.0, t0 = cpu_seconds();
     for (int64_t i = 0; i < paths; i++)
-        sum += floor_path(&plan, (uint64_t)i, r, zs, u, &defaulters);
+        sum += floor_path(&plan, (uint64_t)i, r, zs, u, w, &defaulters);
     double sec = cpu_seconds() - t0;
     printf("floor %s: %" PRId64 " paths, %.0f ns/path (1 thread, CPU time), %.2f defaulters/path, sum %.6e\n",
            argv[1], paths, 1e9 * sec / (double)paths, (double)defaulters / (double)paths, sum);

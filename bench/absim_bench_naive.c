@@ -3,7 +3,7 @@
  * numbers and timed against it.
  *
  * Naive path: the same rate path and factors (same streams); for every
- * loan, its latent uniform u (the LOANS streams, as absim) and, period by period,
+ * loan, its latent draw as a uniform u (the LOANS streams, as absim) and, period by period,
  * its conditional default probability q_k = Phi((c_k m - s)/c) until
  * u <= q_k (the default period); a defaulter's recovery from its RECOVERY
  * stream; then every loan's cash flows period by period (performing
@@ -64,9 +64,13 @@ static void naive_path(const absim_sim_plan *p, uint64_t path, double *r, double
     for (int l = 0; l < p->nlines; l++) {
         const absim_line_model *m = &p->lines[l];
         double s = m->bg * f.zg + (m->bs != 0.0 ? m->bs * f.zs[m->sector] : 0.0);
+        /* the latent draw as a uniform: u = Phi(e) for one-loan lines */
         double u;
         if (p->single[l]) {
-            absim_rng_loan_uniforms(p->seed, path, l, 1, &u);
+            uint64_t w;
+            double e;
+            absim_loans_latent(&p->loans, p->seed, path, l, 1, &w, &e);
+            u = gsl_cdf_ugaussian_P(e);
         } else {
             absim_rng_open(&rng, p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_DEFAULTS, l));
             u = absim_rng_uniform(&rng);
@@ -199,9 +203,10 @@ int main(int argc, char **argv)
         for (int l = 0; l < plan.nlines; l++) {
             int ka = 0;
             if (plan.single[l]) {
-                double u;
-                absim_rng_loan_uniforms(plan.seed, (uint64_t)i, l, 1, &u);
-                absim_loans_sample(&plan.loans, l, 1, &f, &u, &plan.phi, &ka, NULL);
+                uint64_t w;
+                double e;
+                absim_loans_latent(&plan.loans, plan.seed, (uint64_t)i, l, 1, &w, &e);
+                absim_loans_sample(&plan.loans, l, 1, &f, &e, &ka, NULL);
             } else {
                 int64_t dl[ABSIM_MAX_PERIODS];
                 absim_rng_open(&rng, plan.seed, (uint64_t)i, ABSIM_STREAM_ID(ABSIM_STREAM_DEFAULTS, l));

@@ -4,7 +4,8 @@
  * index, see rng.h): RATES draws the short-rate path, FACTORS the global and
  * sector factors (and the Student-t mixing variable), DEFAULTS(l) the
  * defaults of line l, except that a line of one loan (a loan tape) takes
- * its latent uniform from word l % 4 of LOANS(l / 4); RECOVERY(l) the
+ * its latent normal from word l % 4 of LOANS(l / 4) (and, rarely, further
+ * words from LOANS_MORE(l)); RECOVERY(l) the
  * recovery rates of line l's defaulted loans in period order, ORIGINATOR
  * the originator's idiosyncratic draw.
  * Scenarios change thresholds and amounts, never the streams: a stress run
@@ -36,7 +37,6 @@ void absim_sim_plan_free(absim_sim_plan *p)
     absim_loan_set_free(&p->loans);
     free(p->rec_fixed);
     free(p->rec_rate);
-    absim_phi_table_free(&p->phi);
     memset(p, 0, sizeof *p);
 }
 
@@ -147,9 +147,6 @@ int absim_sim_plan_init(absim_sim_plan *p, const absim_deal *deal, const absim_s
     }
     for (int l = p->nlines - 1; l >= 0; l--)
         p->single_end[l] = l + 1 < p->nlines && p->single[l + 1] ? p->single_end[l + 1] : l + 1;
-    rc = absim_phi_table_init(&p->phi);
-    if (rc != ABSIM_OK)
-        goto cleanup;
 
     rc = absim_waterfall_plan_init(&p->waterfall, deal, -1);
     if (rc != ABSIM_OK)
@@ -359,15 +356,15 @@ void absim_path_simulate(const absim_sim_plan *p, uint64_t path, absim_path_scra
     }
 
     /* Defaults, as events in line order. Loan-level lines (one loan, one
-     * draw) are batched: four latent uniforms per Philox block, the default
-     * test and period search on the certified Phi table. */
+     * draw) are batched: four latent words per Philox block, each a
+     * ziggurat normal compared with the loan's threshold. */
     int nev = 0;
     for (int l = 0; l < p->nlines;) {
         const absim_line_model *m = &p->lines[l];
         if (p->single[l]) {
             const int e = p->single_end[l] - l > ABSIM_PATH_BATCH ? l + ABSIM_PATH_BATCH : p->single_end[l];
-            absim_rng_loan_uniforms(p->seed, path, l, e - l, s->u);
-            const int nd = absim_loans_sample(&p->loans, l, e - l, &f, s->u, &p->phi, s->period, s->def);
+            absim_loans_latent(&p->loans, p->seed, path, l, e - l, s->w, s->e);
+            const int nd = absim_loans_sample(&p->loans, l, e - l, &f, s->e, s->period, s->def);
             for (int j = 0; j < nd; j++) {
                 const int i = s->def[j];
                 s->ev_line[nev] = l + i;

@@ -55,7 +55,6 @@ typedef struct {
     absim_loan_set loans;           /* hot data of the single lines */
     unsigned char *rec_fixed;       /* 1: the recovery rate is fixed (no draw): rec_rate */
     double *rec_rate;               /* fixed recovery rate after the haircut */
-    absim_phi_table phi;            /* certified Phi table for the loan-level default test */
 } absim_sim_plan;
 
 /* Prepare for one scenario (the base when sc is the neutral scenario). */
@@ -77,7 +76,8 @@ typedef struct {
     int *ev_line, *ev_period; /* ev_cap */
     int64_t *ev_count;     /* ev_cap */
     double *ev_rec;        /* ev_cap */
-    double u[ABSIM_PATH_BATCH];
+    uint64_t w[ABSIM_PATH_BATCH];  /* latent words of a batch of one-loan lines */
+    double e[ABSIM_PATH_BATCH];    /* their latent normals */
     int period[ABSIM_PATH_BATCH];
     int def[ABSIM_PATH_BATCH];
     absim_collateral collateral;

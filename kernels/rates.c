@@ -94,6 +94,7 @@ int absim_rate_plan_init(absim_rate_plan *plan, const absim_rates *rates, double
     plan->decay = 1.0;
     plan->step_sd = 0.0;
     plan->cir_scale = 0.0;
+    absim_zig_init(&plan->zig);
     plan->cir_df = 0.0;
 
     if (T < 1 || !(dt > 0.0) || !isfinite(dt))
@@ -159,19 +160,14 @@ void absim_rate_path(const absim_rate_plan *plan, absim_rng *rng, double *r)
     switch (plan->model) {
     case ABSIM_RATES_VASICEK: {
         const double b = plan->theta * (1.0 - a);
-        gsl_rng g;
-        absim_rng_bind_gsl(&g, rng);
         for (int k = 1; k < T; k++)
-            r[k] = a * r[k - 1] + b + s * gsl_ran_gaussian_ziggurat(&g, 1.0);
+            r[k] = a * r[k - 1] + b + s * absim_zig_draw(&plan->zig, rng);
         break;
     }
-    case ABSIM_RATES_HULL_WHITE: {
-        gsl_rng g;
-        absim_rng_bind_gsl(&g, rng);
+    case ABSIM_RATES_HULL_WHITE:
         for (int k = 1; k < T; k++)
-            r[k] = a * r[k - 1] + plan->drift[k - 1] + s * gsl_ran_gaussian_ziggurat(&g, 1.0);
+            r[k] = a * r[k - 1] + plan->drift[k - 1] + s * absim_zig_draw(&plan->zig, rng);
         break;
-    }
     case ABSIM_RATES_CIR: {
         const double c = plan->cir_scale;
         if (!(c > 0.0)) { /* sigma = 0: deterministic */

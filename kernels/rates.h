@@ -12,6 +12,7 @@
 
 #include "deal.h"
 #include "rng.h"
+#include "zignor.h"
 
 typedef struct {
     absim_rate_model model;
@@ -23,6 +24,7 @@ typedef struct {
     double step_sd;        /* sd of one Gaussian step (vasicek, hull_white) */
     double cir_scale;      /* cir: c = sigma^2 (1 - decay) / (4 kappa) */
     double cir_df;         /* cir: d = 4 kappa theta / sigma^2 */
+    absim_zig zig;     /* normals of the Gaussian steps */
 } absim_rate_plan;
 
 /* Prepare a plan for T periods of dt years with r0, theta (or the zero

@@ -69,17 +69,7 @@ double absim_rng_uniform(absim_rng *r)
     return to_uniform(absim_rng_u64(r));
 }
 
-void absim_rng_first_uniforms(uint64_t seed, uint64_t path, uint64_t stream, int n, double *u)
-{
-    const philox4x64_key_t k = {{seed, ABSIM_RNG_KEY1}};
-    for (int i = 0; i < n; i++) {
-        philox4x64_ctr_t c = {{0, stream + (uint64_t)i, path, 0}};
-        philox4x64_ctr_t o = philox4x64_R(10, c, k);
-        u[i] = to_uniform(o.v[0]);
-    }
-}
-
-void absim_rng_loan_uniforms(uint64_t seed, uint64_t path, int first, int n, double *u)
+void absim_rng_loan_words(uint64_t seed, uint64_t path, int first, int n, uint64_t *w)
 {
     const philox4x64_key_t k = {{seed, ABSIM_RNG_KEY1}};
     const int end = first + n;
@@ -88,16 +78,16 @@ void absim_rng_loan_uniforms(uint64_t seed, uint64_t path, int first, int n, dou
         philox4x64_ctr_t o = philox4x64_R(10, c, k);
         const int l0 = 4 * g;
         if (l0 >= first && l0 + 4 <= end) {
-            double *d = u + (l0 - first);
-            d[0] = to_uniform(o.v[0]);
-            d[1] = to_uniform(o.v[1]);
-            d[2] = to_uniform(o.v[2]);
-            d[3] = to_uniform(o.v[3]);
+            uint64_t *d = w + (l0 - first);
+            d[0] = o.v[0];
+            d[1] = o.v[1];
+            d[2] = o.v[2];
+            d[3] = o.v[3];
             continue;
         }
-        for (int w = 0; w < 4; w++)
-            if (l0 + w >= first && l0 + w < end)
-                u[l0 + w - first] = to_uniform(o.v[w]);
+        for (int i = 0; i < 4; i++)
+            if (l0 + i >= first && l0 + i < end)
+                w[l0 + i - first] = o.v[i];
     }
 }
 

@@ -25,7 +25,8 @@ enum {
     ABSIM_STREAM_ORIGINATOR = 3, /* index 0 */
     ABSIM_STREAM_DEFAULTS = 4,   /* index = line */
     ABSIM_STREAM_RECOVERY = 5,   /* index = line */
-    ABSIM_STREAM_LOANS = 6       /* index = line / 4: latent uniforms of one-loan lines */
+    ABSIM_STREAM_LOANS = 6,      /* index = line / 4: latent draws of one-loan lines */
+    ABSIM_STREAM_LOANS_MORE = 7  /* index = line: the rare further words of one */
 };
 
 #define ABSIM_STREAM_ID(kind, index) (((uint64_t)(kind) << 32) | (uint64_t)(uint32_t)(index))
@@ -46,19 +47,11 @@ uint64_t absim_rng_u64(absim_rng *r);
 /* Uniform double in the open interval (0,1), 53 bits. */
 double absim_rng_uniform(absim_rng *r);
 
-/* Uniforms of the first word of streams stream, stream+1, ...,
- * stream+n-1 of `path`: u[i] equals the first absim_rng_uniform() of
- * absim_rng_open(seed, path, stream + i). One Philox block per stream,
- * computed in one tight loop (no per-stream state), for loan-level lines
- * that need a single draw each. */
-void absim_rng_first_uniforms(uint64_t seed, uint64_t path, uint64_t stream, int n, double *u);
-
-/* Latent uniforms of one-loan lines first, first+1, ..., first+n-1:
- * line l's is word l % 4 of block 0 of stream (LOANS, l / 4) of `path`,
- * converted as absim_rng_uniform(). Four lines share one Philox block, so
- * a loan-level tape costs a quarter block per loan; a line's uniform
- * depends only on (seed, path, l). */
-void absim_rng_loan_uniforms(uint64_t seed, uint64_t path, int first, int n, double *u);
+/* Latent words of one-loan lines first, first+1, ..., first+n-1: line
+ * l's is word l % 4 of block 0 of stream (LOANS, l / 4) of `path`. Four
+ * lines share one Philox block, so a loan tape costs a quarter block per
+ * loan; a line's word depends only on (seed, path, l). */
+void absim_rng_loan_words(uint64_t seed, uint64_t path, int first, int n, uint64_t *w);
 
 /* Standard normal by inverse CDF (one uniform per draw, fixed count). */
 double absim_rng_gaussian_icdf(absim_rng *r);

@@ -1,12 +1,11 @@
 /* test_loans.c -- the loan-level sampler (kernels/loans.c) and its
  * streams:
- *   - absim_rng_loan_uniforms: line l's uniform is word l % 4 of block 0 of
- *     stream LOANS(l / 4), whatever batch it is computed in;
- *   - absim_phi_below agrees with u <= gsl_cdf_ugaussian_P(y) everywhere,
- *     including at the table's error band and at infinities;
+ *   - absim_rng_loan_words: line l's word is word l % 4 of block 0 of
+ *     stream LOANS(l / 4), whatever batch it is computed in, and so are
+ *     the latent normals;
  *   - absim_loans_sample gives, for every loan, the smallest period k with
- *     u <= Phi(y_k) (brute force over k with gsl_cdf_ugaussian_P), for
- *     gaussian and student_t factors and several laws;
+ *     e <= y_k (brute force over k), for gaussian and student_t factors
+ *     and several laws;
  *   - over many paths, the default periods of one loan follow its marginal
  *     law F(k) (chi-square at the 1 - 1e-4 quantile). */
 #include <setjmp.h>
@@ -41,80 +40,47 @@ static absim_line make_line(absim_default_law law, double value, int term)
     return l;
 }
 
-static void test_loans_uniforms(void **state)
+static void test_loans_words(void **state)
 {
     (void)state;
-    double all[103], part[103];
-    absim_rng_loan_uniforms(SEED, 7, 0, 103, all);
+    absim_loan_set set;
+    assert_int_equal(absim_loan_set_alloc(&set, 1), ABSIM_OK);
+    uint64_t all[103], part[103];
+    double eall[103], epart[103];
+    absim_rng_loan_words(SEED, 7, 0, 103, all);
+    absim_loans_latent(&set, SEED, 7, 0, 103, part, eall);
     for (int l = 0; l < 103; l++) {
         absim_rng r;
         absim_rng_open(&r, SEED, 7, ABSIM_STREAM_ID(ABSIM_STREAM_LOANS, l / 4));
-        double u = 0.0;
-        for (int w = 0; w <= l % 4; w++)
-            u = absim_rng_uniform(&r);
-        assert_true(u == all[l]);
-        assert_true(all[l] > 0.0 && all[l] < 1.0);
+        uint64_t w = 0;
+        for (int i = 0; i <= l % 4; i++)
+            w = absim_rng_u64(&r);
+        assert_true(w == all[l]);
+        assert_true(isfinite(eall[l]));
     }
-    /* any batch boundaries give the same numbers */
+    /* any batch boundaries give the same words and normals */
     const int cuts[][2] = {{0, 1}, {1, 3}, {3, 6}, {5, 64}, {2, 101}, {100, 3}};
     for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
-        absim_rng_loan_uniforms(SEED, 7, cuts[c][0], cuts[c][1], part);
+        absim_rng_loan_words(SEED, 7, cuts[c][0], cuts[c][1], part);
         for (int i = 0; i < cuts[c][1]; i++)
             assert_true(part[i] == all[cuts[c][0] + i]);
+        absim_loans_latent(&set, SEED, 7, cuts[c][0], cuts[c][1], part, epart);
+        for (int i = 0; i < cuts[c][1]; i++)
+            assert_true(epart[i] == eall[cuts[c][0] + i]);
     }
     /* another path: other numbers */
-    absim_rng_loan_uniforms(SEED, 8, 0, 4, part);
+    absim_rng_loan_words(SEED, 8, 0, 4, part);
     assert_true(part[0] != all[0]);
+    absim_loan_set_free(&set);
 }
 
-static void test_loans_phi_below(void **state)
-{
-    (void)state;
-    absim_phi_table t;
-    assert_int_equal(absim_phi_table_init(&t), ABSIM_OK);
-    uint64_t x = 88172645463325252ULL;
-    int64_t disagree = 0;
-    for (int i = 0; i < 400000; i++) {
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        double y = -10.0 + 20.0 * (double)(x >> 11) * 0x1.0p-53;
-        double p = gsl_cdf_ugaussian_P(y), u;
-        switch (i % 4) {
-        case 0: /* anywhere */
-            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-            u = ((double)(x >> 11) + 0.5) * 0x1.0p-53;
-            break;
-        case 1: /* exactly at Phi(y) */
-            u = p;
-            break;
-        case 2: /* one ulp either side */
-            u = nextafter(p, 1.0);
-            break;
-        default:
-            u = nextafter(p, 0.0);
-            break;
-        }
-        if (!(u > 0.0 && u < 1.0))
-            continue;
-        disagree += absim_phi_below(&t, u, y) != (u <= p);
-    }
-    assert_int_equal(disagree, 0);
-    assert_int_equal(absim_phi_below(&t, 1e-300, -INFINITY), 0);
-    assert_int_equal(absim_phi_below(&t, 1.0 - 1e-16, INFINITY), 1);
-    assert_int_equal(absim_phi_below(&t, 0.5, 40.0), 1);
-    assert_int_equal(absim_phi_below(&t, 1e-300, -40.0), 0);
-    absim_phi_table_free(&t);
-}
-
-/* Brute force: smallest k with u <= Phi(y_k), y_k as the loan set forms it. */
-static int brute_period(const absim_loan_set *s, int l, const absim_factors *f, double u)
+/* Brute force: smallest k with e <= y_k, y_k as the loan set forms it. */
+static int brute_period(const absim_loan_set *s, int l, const absim_factors *f, double e)
 {
     const double sys = s->ag[l] * f->zg + s->as[l] * f->zs[s->sector[l]];
-    for (int k = 1; k <= s->last[l]; k++) {
-        double y = s->threshold[l][k] * s->ic[l] * f->mix - sys;
-        double q = y == -INFINITY ? 0.0 : y == INFINITY ? 1.0 : gsl_cdf_ugaussian_P(y);
-        if (u <= q)
+    for (int k = 1; k <= s->last[l]; k++)
+        if (e <= s->threshold[l][k] * s->ic[l] * f->mix - sys)
             return k;
-    }
     return 0;
 }
 
@@ -154,10 +120,9 @@ static void check_against_brute(absim_copula cop, double dof)
 {
     absim_line_model m[NL];
     absim_loan_set s;
-    absim_phi_table t;
     build(m, &s, cop, dof);
-    assert_int_equal(absim_phi_table_init(&t), ABSIM_OK);
     double zs[3], u[NL];
+    uint64_t w[NL];
     int period[NL];
     absim_factors f = {0.0, zs, 1.0};
     int64_t defaults = 0;
@@ -166,8 +131,8 @@ static void check_against_brute(absim_copula cop, double dof)
         absim_rng_open(&rng, SEED, p, ABSIM_STREAM_ID(ABSIM_STREAM_FACTORS, 0));
         absim_factors_draw(cop, dof, 3, 0.0, &rng, &f);
         f.zg *= 1.5; /* reach further into the tails */
-        absim_rng_loan_uniforms(SEED, p, 0, NL, u);
-        absim_loans_sample(&s, 0, NL, &f, u, &t, period, NULL);
+        absim_loans_latent(&s, SEED, p, 0, NL, w, u);
+        absim_loans_sample(&s, 0, NL, &f, u, period, NULL);
         for (int l = 0; l < NL; l++) {
             int want = brute_period(&s, l, &f, u[l]);
             if (period[l] != want)
@@ -178,7 +143,7 @@ static void check_against_brute(absim_copula cop, double dof)
         }
         /* a batch starting mid-way gives the same periods */
         int part[NL];
-        absim_loans_sample(&s, 5, NL - 5, &f, u + 5, &t, part, NULL);
+        absim_loans_sample(&s, 5, NL - 5, &f, u + 5, part, NULL);
         for (int l = 5; l < NL; l++)
             assert_int_equal(part[l - 5], period[l]);
     }
@@ -186,7 +151,6 @@ static void check_against_brute(absim_copula cop, double dof)
     for (int l = 0; l < NL; l++)
         absim_line_model_free(&m[l]);
     absim_loan_set_free(&s);
-    absim_phi_table_free(&t);
 }
 
 static void test_loans_gaussian_brute(void **state)
@@ -207,21 +171,20 @@ static void test_loans_marginal(void **state)
     (void)state;
     absim_line_model m[NL];
     absim_loan_set s;
-    absim_phi_table t;
     build(m, &s, ABSIM_COPULA_GAUSSIAN, 0.0);
-    assert_int_equal(absim_phi_table_init(&t), ABSIM_OK);
     const int line = 2; /* PD 0.4 a year, term 14: F(14) ~ 0.45 */
     const int npaths = 200000, last = m[line].last;
     int64_t count[TT + 1] = {0};
     double zs[3], u[NL];
+    uint64_t w[NL];
     int period[NL];
     absim_factors f = {0.0, zs, 1.0};
     for (int p = 0; p < npaths; p++) {
         absim_rng rng;
         absim_rng_open(&rng, SEED + 1, (uint64_t)p, ABSIM_STREAM_ID(ABSIM_STREAM_FACTORS, 0));
         absim_factors_draw(ABSIM_COPULA_GAUSSIAN, 0.0, 3, 0.0, &rng, &f);
-        absim_rng_loan_uniforms(SEED + 1, (uint64_t)p, 0, NL, u);
-        absim_loans_sample(&s, 0, NL, &f, u, &t, period, NULL);
+        absim_loans_latent(&s, SEED + 1, (uint64_t)p, 0, NL, w, u);
+        absim_loans_sample(&s, 0, NL, &f, u, period, NULL);
         count[period[line]]++;
     }
     /* cells: survive (0) and each period 1..last */
@@ -242,15 +205,13 @@ static void test_loans_marginal(void **state)
     for (int l = 0; l < NL; l++)
         absim_line_model_free(&m[l]);
     absim_loan_set_free(&s);
-    absim_phi_table_free(&t);
 }
 
 int main(void)
 {
     gsl_set_error_handler_off();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_loans_uniforms),
-        cmocka_unit_test(test_loans_phi_below),
+        cmocka_unit_test(test_loans_words),
         cmocka_unit_test(test_loans_gaussian_brute),
         cmocka_unit_test(test_loans_student_t_brute),
         cmocka_unit_test(test_loans_marginal),
