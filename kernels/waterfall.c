@@ -100,6 +100,29 @@ int absim_waterfall_plan_init(absim_waterfall_plan *w, const absim_deal *deal, i
         w->fee_value[w->nfees] = 0.0;
         w->nfees++;
     }
+
+    /* Derived fields: the products the period loop would otherwise redo
+     * every period, computed here with the same operands in the same order. */
+    for (int n = 0; n < w->ntranches; n++)
+        w->rate_dt[n] = w->coupon[n] * w->dt;
+    for (int b = 0; b < 2; b++)
+        for (int f = 0; f < w->nfees; f++) {
+            double value = (b && f == w->servicing_fee) ? w->backup_servicer_fee : w->fee_value[f];
+            w->fee_rate[b][f] = value;
+            w->fee_fixed_dt[b][f] = value * w->dt;
+        }
+    for (int g = 0; g < w->ntriggers; g++) {
+        absim_trigger_type type = w->trigger_type[g];
+        w->cumloss_level[g] = w->pool_balance > 0.0 ? w->trigger_threshold[g] * w->pool_balance : INFINITY;
+        if (type == ABSIM_TRIGGER_OC || type == ABSIM_TRIGGER_IC || type == ABSIM_TRIGGER_CUMLOSS)
+            w->triggers_of[type][w->ntriggers_of[type]++] = g;
+    }
+    w->paydown = 1.0 - w->oc_target;
+    w->call_level = w->clean_up > 0.0 ? w->clean_up : -INFINITY;
+    w->notes_nonneg = 1;
+    for (int n = 0; n < w->nnotes; n++)
+        w->notes_nonneg &= w->balance[n] >= 0.0;
+    w->residual_flat = w->has_residual && !w->floating[w->nnotes] && 1.0 + w->rate_dt[w->nnotes] == 1.0;
     return ABSIM_OK;
 }
 
@@ -147,19 +170,33 @@ void absim_waterfall_trace_free(absim_waterfall_trace *t)
 
 /* Pay up to `due` from *cash, then (if use_reserve) from *reserve. Returns
  * the amount paid. */
-static double pay(double due, double *cash, double *reserve, int use_reserve)
+static inline double pay(double due, double *cash, double *reserve, int use_reserve)
 {
     if (!(due > 0.0))
         return 0.0;
+    if (due <= *cash) {
+        *cash -= due; /* paid from cash in full: nothing is left to draw from the reserve */
+        return due;
+    }
     double avail = *cash > 0.0 ? *cash : 0.0; /* net collections can be < 0 (reimbursed advances) */
-    double from_cash = due < avail ? due : avail;
-    *cash -= from_cash;
-    double rest = due - from_cash, from_reserve = 0.0;
+    *cash -= avail;
+    double rest = due - avail, from_reserve = 0.0;
     if (use_reserve && rest > 0.0) {
         from_reserve = rest < *reserve ? rest : *reserve;
         *reserve -= from_reserve;
     }
-    return from_cash + from_reserve;
+    return avail + from_reserve;
+}
+
+/* Coupon x dt of tranche n in a period with short rate rk: a floating
+ * coupon is fmax(0, rk + spread) (positive rates skip the libm call, the
+ * others keep fmax's exact result), a fixed one is precomputed. */
+static inline double rate_dt_of(const absim_waterfall_plan *w, int n, double rk, double dt)
+{
+    if (!w->floating[n])
+        return w->rate_dt[n];
+    double rate = rk + w->spread[n];
+    return (rate > 0.0 ? rate : fmax(0.0, rate)) * dt;
 }
 
 /* Annualised IRR of an investment of `orig` at time 0 returning cash[k-1]
@@ -169,6 +206,7 @@ static double pay(double due, double *cash, double *reserve, int use_reserve)
  * back; NAN if orig <= 0. */
 static double irr(const double *cash, int n, double orig, double dt)
 {
+    double kcash[ABSIM_MAX_PERIODS]; /* k x cash[k-1], the weights of df/dx; length last */
     if (!(orig > 0.0))
         return NAN;
     double total = 0.0;
@@ -209,15 +247,26 @@ static double irr(const double *cash, int n, double orig, double dt)
         if (hi > 700.0 / (last > 0 ? last : 1) || lo < -700.0 / (last > 0 ? last : 1))
             break;
     }
+    for (int k = 1; k <= last; k++)
+        kcash[k - 1] = k * cash[k - 1];
     double x = 0.5 * (lo + hi);
     for (int iter = 0; iter < 200 && hi - lo > 1e-15 * (1.0 + fabs(x)); iter++) {
         double d = exp(-x), e = 1.0;
         f = -orig;
         df = 0.0;
-        for (int k = 1; k <= last; k++) {
+        int k = 1;
+        for (; k < last; k += 2) { /* two terms a step, in the same order */
             e *= d;
             f += cash[k - 1] * e;
-            df -= k * cash[k - 1] * e;
+            df -= kcash[k - 1] * e;
+            e *= d;
+            f += cash[k] * e;
+            df -= kcash[k] * e;
+        }
+        if (k == last) {
+            e *= d;
+            f += cash[k - 1] * e;
+            df -= kcash[k - 1] * e;
         }
         if (f == 0.0)
             break;
@@ -244,15 +293,21 @@ double absim_waterfall_run(const absim_waterfall_plan *w, const absim_collateral
     const int T = w->T, N = w->nnotes, NT = w->ntranches;
     const double dt = w->dt, tol = 1e-9 * (w->pool_balance > 1.0 ? w->pool_balance : 1.0);
     const int res = w->has_residual ? N : -1;
+    /* first period the originator's default acts on; T + 1 = never */
+    const int iso_from = (w->isolation && originator_default > 0) ? originator_default : T + 1;
+    const int nonneg = w->notes_nonneg;
+    const double *balance_start = c->balance_start, *balance_end = c->balance_end, *pending = c->pending;
+    const double *interest = c->interest, *sched_principal = c->sched_principal, *prepayments = c->prepayments;
+    const double *recoveries = c->recoveries, *defaults = c->defaults;
     double bal[ABSIM_MAX_TRANCHES], carried[ABSIM_MAX_TRANCHES], missed[ABSIM_MAX_TRANCHES];
     double due[ABSIM_MAX_TRANCHES], disc[ABSIM_MAX_TRANCHES], pv[ABSIM_MAX_TRANCHES];
     double principal_paid[ABSIM_MAX_TRANCHES], wal_sum[ABSIM_MAX_TRANCHES];
     int impaired[ABSIM_MAX_TRANCHES];
     double fee_carried[ABSIM_MAX_FEES];
-    double residual_cash[ABSIM_MAX_PERIODS];
+    double residual_cash[ABSIM_MAX_PERIODS]; /* length end_period */
     double reserve = w->has_reserve ? w->reserve_initial : 0.0;
     int reserve_open = w->has_reserve;
-    int cumloss_breached = 0, ended = 0, end_period = T;
+    int cumloss_breached = 0, end_period = T;
     double cash_in = reserve, cash_out = 0.0, lost = 0.0, held = 0.0, cum_defaults = 0.0;
     double residual_total = 0.0;
 
@@ -265,35 +320,20 @@ double absim_waterfall_run(const absim_waterfall_plan *w, const absim_collateral
     for (int f = 0; f < w->nfees; f++)
         fee_carried[f] = 0.0;
 
+    /* After a clean-up call the deal has ended: the loop stops there and
+     * the remaining periods pay nothing (see the trace fill below). */
     for (int k = 1; k <= T; k++) {
         const int i = k - 1;
-        if (ended) {
-            residual_cash[i] = 0.0;
-            if (trace) {
-                trace->fees[i] = trace->reserve_balance[i] = trace->residual[i] = 0.0;
-                trace->collections_lost[i] = trace->collections[i] = 0.0;
-                trace->sale_performing[i] = trace->sale_recoveries[i] = 0.0;
-                trace->trigger_breached[i] = 0;
-                for (int n = 0; n < N; n++) {
-                    trace->note_interest[(size_t)n * T + i] = trace->note_principal[(size_t)n * T + i] = 0.0;
-                    trace->note_balance[(size_t)n * T + i] = bal[n];
-                    trace->note_shortfall[(size_t)n * T + i] = w->deferrable[n] ? carried[n] : missed[n];
-                }
-            }
-            continue;
-        }
-        const double rk = r ? r[i] : 0.0;
-        const double perf_end = c->balance_end[i];
-        const int call = k < T && w->clean_up > 0.0 && perf_end < w->clean_up;
+        const double kd = k, perf_end = balance_end[i];
+        const int call = k < T && perf_end < w->call_level;
         const int last = call || k == T;
 
         /* 0. Collections and what an originator default takes from them. */
-        double sale_perf = last ? perf_end : 0.0, sale_rec = last ? c->pending[i] : 0.0;
-        double gross = c->interest[i] + c->sched_principal[i] + c->prepayments[i] + c->recoveries[i] + sale_perf +
-                       sale_rec;
+        double sale_perf = last ? perf_end : 0.0, sale_rec = last ? pending[i] : 0.0;
+        double gross = interest[i] + sched_principal[i] + prepayments[i] + recoveries[i] + sale_perf + sale_rec;
         double received = gross, lost_k = 0.0;
         int backup = 0;
-        if (w->isolation && originator_default > 0 && k >= originator_default) {
+        if (k >= iso_from) {
             if (w->true_sale) {
                 backup = 1;
                 if (k == originator_default) {
@@ -312,9 +352,6 @@ double absim_waterfall_run(const absim_waterfall_plan *w, const absim_collateral
         }
         lost += lost_k;
         cash_in += received;
-        double interest_received = gross > 0.0 ? c->interest[i] * (received / gross) : 0.0;
-        if (received == gross)
-            interest_received = c->interest[i];
         double cash = received;
         if (last && reserve_open) {
             cash += reserve;
@@ -323,61 +360,67 @@ double absim_waterfall_run(const absim_waterfall_plan *w, const absim_collateral
         }
 
         /* 1. Senior fees. */
+        const double *fee_rate = w->fee_rate[backup], *fee_fixed_dt = w->fee_fixed_dt[backup];
+        const double perf_start = balance_start[i];
         double fees_paid = 0.0;
         for (int f = 0; f < w->nfees; f++) {
-            double value = (backup && f == w->servicing_fee) ? w->backup_servicer_fee : w->fee_value[f];
-            double current = w->fee_fixed[f] ? value * dt : value * c->balance_start[i] * dt;
+            double current = w->fee_fixed[f] ? fee_fixed_dt[f] : fee_rate[f] * perf_start * dt;
             double owed = fee_carried[f] + current;
             double paid = pay(owed, &cash, &reserve, reserve_open);
             fee_carried[f] = owed - paid;
             fees_paid += paid;
         }
 
-        /* 2. Note interest, most senior first. */
-        double interest_paid[ABSIM_MAX_TRANCHES];
-        int any_unpaid[ABSIM_MAX_TRANCHES];
+        /* 2. Note interest, most senior first; unpaid interest impairs the
+         * note this period. `notes` sums the start-of-period balances note
+         * by note (above_start[n]: notes 0..n) for the triggers and step 4. */
+        const double rk = r ? r[i] : 0.0;
+        double interest_paid[ABSIM_MAX_TRANCHES], above_start[ABSIM_MAX_TRANCHES], notes = 0.0;
         for (int n = 0; n < N; n++) {
-            double rate = w->floating[n] ? fmax(0.0, rk + w->spread[n]) : w->coupon[n];
-            double current = rate * dt * bal[n];
-            due[n] = current + carried[n];
+            const double rate_dt = rate_dt_of(w, n, rk, dt);
+            notes += bal[n];
+            above_start[n] = notes;
+            due[n] = rate_dt * bal[n] + carried[n];
             interest_paid[n] = pay(due[n], &cash, &reserve, reserve_open);
             double unpaid = due[n] - interest_paid[n];
-            any_unpaid[n] = unpaid > tol;
+            if (unpaid > tol && !impaired[n])
+                impaired[n] = k;
             if (w->deferrable[n]) {
                 carried[n] = unpaid;
             } else {
                 carried[n] = 0.0;
                 missed[n] += unpaid;
             }
-            disc[n] /= 1.0 + rate * dt;
+            disc[n] /= 1.0 + rate_dt;
         }
 
-        /* 3. Triggers (start-of-period note balances, end-of-period pool). */
+        /* 3. Triggers (start-of-period note balances, end-of-period pool),
+         * type by type: the outcome is an OR, so the order does not matter. */
         int divert = 0, breached = 0;
-        cum_defaults += c->defaults[i];
-        for (int g = 0; g < w->ntriggers; g++) {
-            int j = w->trigger_tranche[g], hit = 0;
-            double above = 0.0;
-            switch (w->trigger_type[g]) {
-            case ABSIM_TRIGGER_OC:
-                for (int n = 0; n <= j; n++)
-                    above += bal[n];
-                hit = above > 0.0 && perf_end < w->trigger_threshold[g] * above;
-                divert |= hit;
-                break;
-            case ABSIM_TRIGGER_IC:
-                for (int n = 0; n <= j; n++)
+        cum_defaults += defaults[i];
+        for (int t = 0; t < w->ntriggers_of[ABSIM_TRIGGER_OC]; t++) {
+            int g = w->triggers_of[ABSIM_TRIGGER_OC][t];
+            double above = above_start[w->trigger_tranche[g]];
+            if (above > 0.0 && perf_end < w->trigger_threshold[g] * above)
+                divert = breached = 1;
+        }
+        if (w->ntriggers_of[ABSIM_TRIGGER_IC] > 0) {
+            double interest_received = gross > 0.0 ? interest[i] * (received / gross) : 0.0;
+            if (received == gross)
+                interest_received = interest[i];
+            for (int t = 0; t < w->ntriggers_of[ABSIM_TRIGGER_IC]; t++) {
+                int g = w->triggers_of[ABSIM_TRIGGER_IC][t];
+                double above = 0.0;
+                for (int n = 0; n <= w->trigger_tranche[g]; n++)
                     above += due[n];
-                hit = above > 0.0 && interest_received < w->trigger_threshold[g] * above;
-                divert |= hit;
-                break;
-            case ABSIM_TRIGGER_CUMLOSS:
-                if (w->pool_balance > 0.0 && cum_defaults > w->trigger_threshold[g] * w->pool_balance)
-                    cumloss_breached = 1;
-                hit = cumloss_breached;
-                break;
+                if (above > 0.0 && interest_received < w->trigger_threshold[g] * above)
+                    divert = breached = 1;
             }
-            breached |= hit;
+        }
+        for (int t = 0; t < w->ntriggers_of[ABSIM_TRIGGER_CUMLOSS]; t++) {
+            if (cum_defaults > w->cumloss_level[w->triggers_of[ABSIM_TRIGGER_CUMLOSS][t]])
+                cumloss_breached = 1;
+            breached |= cumloss_breached;
         }
 
         /* Reserve: top up to target, excess over target to the residual. */
@@ -395,39 +438,48 @@ double absim_waterfall_run(const absim_waterfall_plan *w, const absim_collateral
             }
         }
 
-        /* 4. Principal. */
-        double notes = 0.0;
-        for (int n = 0; n < N; n++)
-            notes += bal[n];
-        double wanted = (last || divert) ? notes : notes - (1.0 - w->oc_target) * perf_end;
+        /* 4. Principal, and each note's book-keeping (cash received, PV,
+         * WAL). */
+        double wanted = (last || divert) ? notes : notes - w->paydown * perf_end;
         double amount = wanted < cash ? wanted : cash;
         if (amount < 0.0)
             amount = 0.0;
-        double principal[ABSIM_MAX_TRANCHES];
-        int sequential = last || breached || w->principal == ABSIM_PRINCIPAL_SEQUENTIAL;
-        double left = amount;
+        double principal[ABSIM_MAX_TRANCHES], left = amount;
+        if (amount >= notes) { /* every note in full, as far as the cash goes */
+            for (int n = 0; n < N; n++) {
+                double p = bal[n] > left ? left : bal[n];
+                principal[n] = p;
+                left -= p;
+            }
+        } else if (last || breached || w->principal == ABSIM_PRINCIPAL_SEQUENTIAL) {
+            for (int n = 0; n < N; n++) {
+                double p = left < bal[n] ? left : bal[n];
+                principal[n] = p;
+                left -= p;
+            }
+        } else { /* pro rata */
+            for (int n = 0; n < N; n++) {
+                double p = notes > 0.0 ? amount * (bal[n] / notes) : 0.0;
+                if (p > bal[n])
+                    p = bal[n];
+                if (p > left)
+                    p = left;
+                principal[n] = p;
+                left -= p;
+            }
+        }
+        double notes_end = 0.0, paid_notes = 0.0;
         for (int n = 0; n < N; n++) {
-            double p;
-            if (amount >= notes)
-                p = bal[n];
-            else if (sequential)
-                p = left < bal[n] ? left : bal[n];
-            else
-                p = notes > 0.0 ? amount * (bal[n] / notes) : 0.0;
-            if (p > bal[n])
-                p = bal[n];
-            if (p > left)
-                p = left;
-            principal[n] = p;
-            left -= p;
+            const double p = principal[n], received_n = interest_paid[n] + p;
+            paid_notes += received_n;
+            pv[n] += received_n * disc[n];
+            bal[n] -= p;
+            principal_paid[n] += p;
+            wal_sum[n] += p * kd * dt;
+            notes_end += bal[n];
         }
         cash -= amount - left;
-        notes = 0.0;
-        for (int n = 0; n < N; n++) {
-            bal[n] -= principal[n];
-            notes += bal[n];
-        }
-        if (reserve_open && notes <= 0.0) {
+        if (reserve_open && notes_end <= 0.0) {
             cash += reserve; /* the notes are repaid: release the reserve */
             reserve = 0.0;
             reserve_open = 0;
@@ -437,40 +489,34 @@ double absim_waterfall_run(const absim_waterfall_plan *w, const absim_collateral
         double to_res = cash + to_residual;
         residual_cash[i] = to_res;
         residual_total += to_res;
-
-        /* Book-keeping of results. */
-        double paid_notes = 0.0;
-        for (int n = 0; n < N; n++) {
-            double received_n = interest_paid[n] + principal[n];
-            paid_notes += received_n;
-            pv[n] += received_n * disc[n];
-            principal_paid[n] += principal[n];
-            wal_sum[n] += principal[n] * k * dt;
-        }
         cash_out += fees_paid + paid_notes + to_res;
         if (res >= 0) {
-            double rate = w->floating[res] ? fmax(0.0, rk + w->spread[res]) : w->coupon[res];
-            disc[res] /= 1.0 + rate * dt;
+            if (!w->residual_flat)
+                disc[res] /= 1.0 + rate_dt_of(w, res, rk, dt);
             pv[res] += to_res * disc[res];
             double room = w->balance[res] - principal_paid[res];
             double p = to_res < room ? to_res : room;
             if (p > 0.0) {
                 principal_paid[res] += p;
-                wal_sum[res] += p * k * dt;
+                wal_sum[res] += p * kd * dt;
             }
         }
         /* Impairment: notes at or above the tranche no longer covered by the
-         * collateral (performing + pending recoveries + reserve), or unpaid
-         * interest this period. */
-        double cover = last ? reserve : perf_end + c->pending[i] + reserve, above = 0.0;
-        for (int n = 0; n < N; n++) {
-            above += bal[n];
-            if (!impaired[n] && (above > cover + tol || any_unpaid[n]))
-                impaired[n] = k;
+         * collateral (performing + pending recoveries + reserve); unpaid
+         * interest was checked in step 2. With balances >= 0 the sums only
+         * rise to notes_end, so notes_end <= limit clears every note. */
+        const double cover = last ? reserve : perf_end + pending[i] + reserve, limit = cover + tol;
+        if (!(nonneg && notes_end <= limit)) {
+            double above = 0.0;
+            for (int n = 0; n < N; n++) {
+                above += bal[n];
+                if (!impaired[n] && above > limit)
+                    impaired[n] = k;
+            }
         }
         if (res >= 0 && !impaired[res]) {
             double outstanding = w->balance[res] - residual_total;
-            if (outstanding > 0.0 && above + outstanding > cover + tol)
+            if (outstanding > 0.0 && notes_end + outstanding > limit)
                 impaired[res] = k;
         }
 
@@ -491,8 +537,21 @@ double absim_waterfall_run(const absim_waterfall_plan *w, const absim_collateral
             }
         }
         if (call) {
-            ended = 1;
             end_period = k;
+            break;
+        }
+    }
+    if (trace) {
+        for (int i = end_period; i < T; i++) {
+            trace->fees[i] = trace->reserve_balance[i] = trace->residual[i] = 0.0;
+            trace->collections_lost[i] = trace->collections[i] = 0.0;
+            trace->sale_performing[i] = trace->sale_recoveries[i] = 0.0;
+            trace->trigger_breached[i] = 0;
+            for (int n = 0; n < N; n++) {
+                trace->note_interest[(size_t)n * T + i] = trace->note_principal[(size_t)n * T + i] = 0.0;
+                trace->note_balance[(size_t)n * T + i] = bal[n];
+                trace->note_shortfall[(size_t)n * T + i] = w->deferrable[n] ? carried[n] : missed[n];
+            }
         }
     }
 
@@ -511,7 +570,8 @@ double absim_waterfall_run(const absim_waterfall_plan *w, const absim_collateral
         out->first_loss[n] = (out->loss[n] > 1e-9 || out->shortfall[n] > 1e-9) ? (impaired[n] ? impaired[n] : end_period)
                                                                                  : 0;
     }
-    out->residual_irr = res >= 0 ? irr(residual_cash, T, w->balance[res], dt) : NAN;
+    /* the periods after a clean-up call pay the residual nothing */
+    out->residual_irr = res >= 0 ? irr(residual_cash, end_period, w->balance[res], dt) : NAN;
     out->collections_lost = lost;
     out->end_period = end_period;
     return cash_in - cash_out - reserve;

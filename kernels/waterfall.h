@@ -58,6 +58,19 @@ typedef struct {
     double backup_servicer_fee;
     int stay_periods;
     double estate_recovery;
+    /* Derived by absim_waterfall_plan_init from the fields above, so that
+     * the per-period loop of absim_waterfall_run does no path-independent
+     * arithmetic (each is the exact value the loop would compute). */
+    double rate_dt[ABSIM_MAX_TRANCHES];       /* fixed tranche: coupon x dt (floating: unused) */
+    double fee_rate[2][ABSIM_MAX_FEES];       /* [backup servicer?] annual rate or amount of each fee */
+    double fee_fixed_dt[2][ABSIM_MAX_FEES];   /* [backup servicer?] fixed fee: amount x dt */
+    double cumloss_level[ABSIM_MAX_TRIGGERS]; /* cumulative_loss: threshold x pool_balance (+inf if pool <= 0) */
+    double paydown;                           /* 1 - oc_target */
+    double call_level;                        /* clean_up if > 0, else -inf (never called) */
+    int ntriggers_of[3];                      /* number of oc, ic, cumulative_loss triggers */
+    int triggers_of[3][ABSIM_MAX_TRIGGERS];   /* their indices, in trigger order */
+    int notes_nonneg;                         /* every note balance >= 0 (so it stays >= 0 or NaN) */
+    int residual_flat;                        /* the residual's discount factor stays 1 (fixed, 1 + rate x dt == 1) */
 } absim_waterfall_plan;
 
 /* Fill the plan from the deal. If `true_sale_override` >= 0 it replaces
