@@ -15,7 +15,7 @@
  *     absim's binomial sampler, min(N, last) further draws (N uniforms and
  *     Phi^-1, or last-1 binomials);
  *   - per defaulted loan with a random recovery: one recovery draw
- *     (absim_recovery_draw on the line's RECOVERY stream).
+ *     (absim_path_recovery on the line's RECOVERY stream).
  * The number of defaulters has the same mean as in the model (the
  * unconditional PD), so the floor draws as many numbers as absim does on
  * average. All draws are summed into a checksum so none is optimised
@@ -77,8 +77,7 @@ static double floor_path(const absim_sim_plan *p, uint64_t path, double *r, doub
                     (*defaulters)++;
                     if (!p->rec_fixed[l + i]) {
                         absim_rng_open(&rng, p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_RECOVERY, l + i));
-                        sum += absim_recovery_draw(p->pool.rec_mean[l + i], p->pool.rec_stdev[l + i],
-                                                   p->pool.rec_loading[l + i], p->recovery_haircut, f.zg, &rng);
+                        sum += absim_path_recovery(p, l + i, f.zg, &rng);
                     }
                 } else {
                     sum += u[i];
@@ -119,8 +118,7 @@ static double floor_path(const absim_sim_plan *p, uint64_t path, double *r, doub
             if (n > 0 && !p->rec_fixed[l]) {
                 absim_rng_open(&rng, p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_RECOVERY, l));
                 for (int64_t i = 0; i < n; i++)
-                    sum += absim_recovery_draw(p->pool.rec_mean[l], p->pool.rec_stdev[l], p->pool.rec_loading[l],
-                                               p->recovery_haircut, f.zg, &rng);
+                    sum += absim_path_recovery(p, l, f.zg, &rng);
             }
         }
         l++;

@@ -94,8 +94,7 @@ static void naive_path(const absim_sim_plan *p, uint64_t path, double *r, double
             if (k == kd) {
                 double rec = 0.0;
                 absim_rng_open(&rng, p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_RECOVERY, l));
-                rec = absim_recovery_draw(pl->rec_mean[l], pl->rec_stdev[l], pl->rec_loading[l], p->recovery_haircut,
-                                          f.zg, &rng);
+                rec = absim_path_recovery(p, l, f.zg, &rng);
                 int when = k + pl->lag[l] < T ? k + pl->lag[l] : T;
                 c->defaults[k - 1] += start;
                 c->recoveries[when - 1] += rec * start;
@@ -206,7 +205,8 @@ int main(int argc, char **argv)
                 uint64_t w;
                 double e;
                 absim_loans_latent(&plan.loans, plan.seed, (uint64_t)i, l, 1, &w, &e);
-                absim_loans_sample(&plan.loans, l, 1, &f, &e, &ka, NULL);
+                int one;
+                absim_loans_sample(&plan.loans, l, 1, &f, &e, &ka, &one);
             } else {
                 int64_t dl[ABSIM_MAX_PERIODS];
                 absim_rng_open(&rng, plan.seed, (uint64_t)i, ABSIM_STREAM_ID(ABSIM_STREAM_DEFAULTS, l));

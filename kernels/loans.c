@@ -7,9 +7,10 @@
  * comparison per loan decides default by `last`; a defaulter's period is
  * the smallest k with e <= y_k (binary search).
  *
- * Invariants: c > 0, m > 0, thresholds non-decreasing, so y_k is
- * non-decreasing in k (each y_k is formed by the same operations) and the
- * search is well defined. No allocation per path. */
+ * Invariants: c > 0, m > 0, thresholds non-decreasing, so y_k =
+ * (c_k ic) m - sys is non-decreasing in k (each formed by the same
+ * operations, c_k ic stored once per line) and the search is well
+ * defined. No allocation per path. */
 #include "loans.h"
 
 #include <math.h>
@@ -30,8 +31,8 @@ int absim_loan_set_alloc(absim_loan_set *s, int n)
     s->sector = calloc(m, sizeof *s->sector);
     s->first = calloc(m, sizeof *s->first);
     s->last = calloc(m, sizeof *s->last);
-    s->threshold = calloc(m, sizeof *s->threshold);
-    if (!s->ag || !s->as || !s->ylast || !s->ic || !s->sector || !s->first || !s->last || !s->threshold) {
+    s->yoff = calloc(m, sizeof *s->yoff);
+    if (!s->ag || !s->as || !s->ylast || !s->ic || !s->sector || !s->first || !s->last || !s->yoff) {
         absim_loan_set_free(s);
         return absim_error_set(ABSIM_ENOMEM, "out of memory for %d loan-level lines", n);
     }
@@ -48,24 +49,39 @@ void absim_loan_set_free(absim_loan_set *s)
     free(s->sector);
     free(s->first);
     free(s->last);
-    free((void *)s->threshold);
+    free(s->yoff);
+    free(s->yk);
     memset(s, 0, sizeof *s);
 }
 
-void absim_loan_set_line(absim_loan_set *s, int l, const absim_line_model *m)
+int absim_loan_set_line(absim_loan_set *s, int l, const absim_line_model *m)
 {
     const double ic = 1.0 / m->c;
+    int first = 1;
+    while (first < m->last && !(m->F[first] > 0.0))
+        first++;
+    const int64_t n = m->last - first + 1;
+    if (s->nyk + n > s->cap) {
+        int64_t cap = 2 * s->cap > s->nyk + n ? 2 * s->cap : s->nyk + n + 1024;
+        double *grown = realloc(s->yk, (size_t)cap * sizeof *grown);
+        if (!grown)
+            return absim_error_set(ABSIM_ENOMEM, "out of memory for loan-level thresholds");
+        s->yk = grown;
+        s->cap = cap;
+    }
+    double *yk = s->yk;
+    s->yoff[l] = s->nyk;
+    for (int k = first; k <= m->last; k++)
+        yk[s->nyk + k - first] = m->threshold[k] * ic;
+    s->nyk += n;
     s->ic[l] = ic;
     s->ag[l] = m->bg * ic;
     s->as[l] = m->bs * ic;
     s->ylast[l] = m->threshold[m->last] * ic;
     s->sector[l] = m->sector;
-    s->last[l] = m->last;
-    s->threshold[l] = m->threshold;
-    int first = 1;
-    while (first < m->last && !(m->F[first] > 0.0))
-        first++;
     s->first[l] = first;
+    s->last[l] = m->last;
+    return ABSIM_OK;
 }
 
 void absim_loans_latent(const absim_loan_set *s, uint64_t seed, uint64_t path, int first, int n, uint64_t *w,
@@ -81,19 +97,18 @@ void absim_loans_latent(const absim_loan_set *s, uint64_t seed, uint64_t path, i
 }
 
 /* Period of a loan known to default by `last`: the smallest k in
- * [first, last] with e <= y_k (true at last). */
+ * [first, last] with e <= y_k (true at last). Branch-free binary search:
+ * the answer stays in [first + lo, first + lo + len - 1]. */
 static int default_period(const absim_loan_set *s, int l, double e, double mix, double sys)
 {
-    const double *thr = s->threshold[l], ic = s->ic[l];
-    int lo = s->first[l], hi = s->last[l];
-    while (lo < hi) {
-        const int mid = lo + (hi - lo) / 2;
-        if (e <= thr[mid] * ic * mix - sys)
-            hi = mid;
-        else
-            lo = mid + 1;
+    const double *yk = s->yk + s->yoff[l];
+    int lo = 0, len = s->last[l] - s->first[l] + 1;
+    while (len > 1) {
+        const int half = len >> 1;
+        lo = e <= yk[lo + half - 1] * mix - sys ? lo : lo + half;
+        len -= half;
     }
-    return lo;
+    return s->first[l] + lo;
 }
 
 int absim_loans_sample(const absim_loan_set *s, int l0, int n, const absim_factors *f, const double *restrict e,
@@ -103,18 +118,17 @@ int absim_loans_sample(const absim_loan_set *s, int l0, int n, const absim_facto
     const double *restrict zs = f->zs, *restrict ag = s->ag + l0, *restrict as = s->as + l0,
                            *restrict ylast = s->ylast + l0;
     const int *restrict sector = s->sector + l0;
-    /* y_last as thr[last] ic mix - sys: the same operations as the search */
-    for (int i = 0; i < n; i++)
-        period[i] = e[i] <= ylast[i] * mix - (ag[i] * zg + as[i] * zs[sector[i]]);
+    /* y_last as thr[last] ic mix - sys: the same operations as the search;
+     * the defaulters' indices are collected without a branch */
     int nd = 0;
     for (int i = 0; i < n; i++) {
-        if (!period[i])
-            continue;
-        const double sys = ag[i] * zg + as[i] * zs[sector[i]];
-        period[i] = default_period(s, l0 + i, e[i], mix, sys);
-        if (def)
-            def[nd] = i;
-        nd++;
+        period[i] = 0;
+        def[nd] = i;
+        nd += e[i] <= ylast[i] * mix - (ag[i] * zg + as[i] * zs[sector[i]]);
+    }
+    for (int j = 0; j < nd; j++) {
+        const int i = def[j];
+        period[i] = default_period(s, l0 + i, e[i], mix, ag[i] * zg + as[i] * zs[sector[i]]);
     }
     return nd;
 }

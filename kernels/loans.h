@@ -24,7 +24,10 @@ typedef struct {
     double *ic;                /* 1 / c */
     int *sector;
     int *first, *last;         /* first and last period with F_k > F_{k-1} */
-    const double **threshold;  /* the line models' thresholds (not owned) */
+    int64_t *yoff;             /* y_k / m + sys, i.e. c_k ic, for k = first..last is
+                                * yk[yoff[l] + k - first]: all lines in one array */
+    double *yk;
+    int64_t nyk, cap;
     absim_zig zig;             /* ziggurat tables */
 } absim_loan_set;
 
@@ -33,8 +36,10 @@ typedef struct {
 int absim_loan_set_alloc(absim_loan_set *s, int n);
 void absim_loan_set_free(absim_loan_set *s);
 
-/* Fill entry l from a line model with count 1 and last > 0. */
-void absim_loan_set_line(absim_loan_set *s, int l, const absim_line_model *m);
+/* Fill entry l from a line model with count 1 and last > 0. Lines are
+ * filled in increasing order (their thresholds are appended).
+ * ABSIM_OK / ABSIM_ENOMEM. */
+int absim_loan_set_line(absim_loan_set *s, int l, const absim_line_model *m);
 
 /* Latent normals e[0..n-1] of lines first .. first+n-1 of `path`; w is
  * scratch of n words. */
@@ -43,8 +48,8 @@ void absim_loans_latent(const absim_loan_set *s, uint64_t seed, uint64_t path, i
 
 /* Default periods of the one-loan lines l0 .. l0+n-1 given their latent
  * normals e[i]: period[i] = smallest k with e[i] <= y_k, 0 if the loan
- * survives past `last`. Returns the number of defaulters; when `def` is
- * not NULL their indices i, increasing, are written to def[]. */
+ * survives past `last`. Returns the number of defaulters, whose indices
+ * i, increasing, are written to def[] (room for n). */
 int absim_loans_sample(const absim_loan_set *s, int l0, int n, const absim_factors *f, const double *e, int *period,
                        int *def);
 

@@ -37,6 +37,10 @@ void absim_sim_plan_free(absim_sim_plan *p)
     absim_loan_set_free(&p->loans);
     free(p->rec_fixed);
     free(p->rec_rate);
+    free(p->rec_law);
+    for (int i = 0; i < p->nrec_laws; i++)
+        absim_beta_free(&p->rec_laws[i]);
+    free(p->rec_laws);
     memset(p, 0, sizeof *p);
 }
 
@@ -50,6 +54,80 @@ static double scenario_sector_loading(const absim_deal *deal, const absim_scenar
     if (sc->sector_loading && sc->sector_loading[s] >= 0.0)
         return sc->sector_loading[s];
     return deal->sector_loading ? deal->sector_loading[s] : 0.0;
+}
+
+/* Beta shapes of a random recovery (absim_recovery_draw's), by line. */
+typedef struct {
+    double a, b;
+    int line;
+} rec_shape;
+
+static int rec_shape_cmp(const void *x, const void *y)
+{
+    const rec_shape *u = x, *v = y;
+    if (u->a != v->a)
+        return u->a < v->a ? -1 : 1;
+    if (u->b != v->b)
+        return u->b < v->b ? -1 : 1;
+    return u->line - v->line;
+}
+
+/* One prepared Beta law per distinct (a, b) among the lines with a
+ * random recovery and no systematic loading; the first
+ * ABSIM_PATH_MAX_BETA_TABLES laws get tables (10 KB each), any further
+ * ones Cheng's method. */
+#define ABSIM_PATH_MAX_BETA_TABLES 256
+
+static int prepare_recovery_laws(absim_sim_plan *p)
+{
+    int rc = ABSIM_OK, n = 0;
+    p->rec_law = malloc((size_t)p->nlines * sizeof *p->rec_law);
+    rec_shape *sh = malloc((size_t)p->nlines * sizeof *sh);
+    if (!p->rec_law || !sh) {
+        free(sh);
+        return absim_error_set(ABSIM_ENOMEM, "out of memory preparing recovery laws");
+    }
+    for (int l = 0; l < p->nlines; l++) {
+        p->rec_law[l] = -1;
+        const double mean = p->pool.rec_mean[l], sd = p->pool.rec_stdev[l];
+        if (p->rec_fixed[l] || p->pool.rec_loading[l] > 0.0)
+            continue;
+        const double k = mean * (1.0 - mean) / (sd * sd) - 1.0; /* > 0: not fixed */
+        sh[n++] = (rec_shape){mean * k, (1.0 - mean) * k, l};
+    }
+    qsort(sh, (size_t)n, sizeof *sh, rec_shape_cmp);
+    int distinct = 0;
+    for (int i = 0; i < n; i++)
+        distinct += i == 0 || sh[i].a != sh[i - 1].a || sh[i].b != sh[i - 1].b;
+    p->rec_laws = calloc(distinct > 0 ? (size_t)distinct : 1, sizeof *p->rec_laws);
+    if (!p->rec_laws) {
+        free(sh);
+        return absim_error_set(ABSIM_ENOMEM, "out of memory preparing recovery laws");
+    }
+    for (int i = 0; i < n; i++) {
+        if (i == 0 || sh[i].a != sh[i - 1].a || sh[i].b != sh[i - 1].b) {
+            absim_beta_law *law = &p->rec_laws[p->nrec_laws++];
+            rc = p->nrec_laws <= ABSIM_PATH_MAX_BETA_TABLES ? absim_beta_init(law, sh[i].a, sh[i].b)
+                                                             : absim_beta_init_cheng(law, sh[i].a, sh[i].b);
+            if (rc != ABSIM_OK)
+                break;
+        }
+        p->rec_law[sh[i].line] = p->nrec_laws - 1;
+    }
+    free(sh);
+    return rc;
+}
+
+double absim_path_recovery(const absim_sim_plan *p, int l, double zg, absim_rng *r)
+{
+    const int law = p->rec_law[l];
+    if (law < 0)
+        return absim_recovery_draw(p->pool.rec_mean[l], p->pool.rec_stdev[l], p->pool.rec_loading[l],
+                                   p->recovery_haircut, zg, r);
+    const double rate = absim_beta_draw(&p->rec_laws[law], r) * (1.0 - p->recovery_haircut);
+    if (!(rate > 0.0))
+        return 0.0;
+    return rate < 1.0 ? rate : 1.0;
 }
 
 /* The waterfall reads nothing after its clean-up call, and the call comes
@@ -133,8 +211,8 @@ int absim_sim_plan_init(absim_sim_plan *p, const absim_deal *deal, const absim_s
     for (int l = 0; l < p->nlines; l++) {
         const absim_line_model *m = &p->lines[l];
         p->single[l] = m->sampler == ABSIM_SAMPLER_LOAN && m->count == 1 && m->last > 0;
-        if (p->single[l])
-            absim_loan_set_line(&p->loans, l, m);
+        if (p->single[l] && (rc = absim_loan_set_line(&p->loans, l, m)) != ABSIM_OK)
+            goto cleanup;
         p->rec_fixed[l] = (unsigned char)absim_recovery_is_fixed(p->pool.rec_mean[l], p->pool.rec_stdev[l]);
         if (p->rec_fixed[l]) /* draws nothing: the stream is not touched */
             p->rec_rate[l] = absim_recovery_draw(p->pool.rec_mean[l], p->pool.rec_stdev[l], p->pool.rec_loading[l],
@@ -157,6 +235,9 @@ int absim_sim_plan_init(absim_sim_plan *p, const absim_deal *deal, const absim_s
         if (rc != ABSIM_OK)
             goto cleanup;
     }
+    rc = prepare_recovery_laws(p);
+    if (rc != ABSIM_OK)
+        goto cleanup;
     rc = set_pool_horizon(p);
     if (rc != ABSIM_OK)
         goto cleanup;
@@ -403,11 +484,10 @@ void absim_path_simulate(const absim_sim_plan *p, uint64_t path, absim_path_scra
             continue;
         }
         absim_rng_open(&rng, p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_RECOVERY, l));
-        double mean = p->pool.rec_mean[l], sd = p->pool.rec_stdev[l], load = p->pool.rec_loading[l];
         for (; j < e; j++) {
             double sum = 0.0;
             for (int64_t i = 0; i < s->ev_count[j]; i++)
-                sum += absim_recovery_draw(mean, sd, load, p->recovery_haircut, f.zg, &rng);
+                sum += absim_path_recovery(p, l, f.zg, &rng);
             s->ev_rec[j] = sum;
         }
     }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "copula.h"
+#include "beta.h"
 #include "deal.h"
 #include "loans.h"
 #include "pool.h"
@@ -55,6 +56,10 @@ typedef struct {
     absim_loan_set loans;           /* hot data of the single lines */
     unsigned char *rec_fixed;       /* 1: the recovery rate is fixed (no draw): rec_rate */
     double *rec_rate;               /* fixed recovery rate after the haircut */
+    int *rec_law;                   /* index into rec_laws of a Beta recovery without
+                                     * systematic loading, else -1 */
+    absim_beta_law *rec_laws;       /* one per distinct (a, b) */
+    int nrec_laws;
 } absim_sim_plan;
 
 /* Prepare for one scenario (the base when sc is the neutral scenario). */
@@ -101,6 +106,12 @@ typedef struct {
  * loss is already reached at Z_g = 0). Tail matching as in Glasserman and
  * Li (2005): the shifted measure makes the tranche's losses typical. */
 double absim_path_is_shift(const absim_sim_plan *p, const absim_deal *deal, int tranche);
+
+/* Recovery rate of one defaulted loan of line l (a line without a fixed
+ * rate) from the line's RECOVERY stream r: the line's Beta law, times
+ * (1 - recovery_haircut), clamped to [0, 1] (absim_recovery_draw() with
+ * the law prepared once). */
+double absim_path_recovery(const absim_sim_plan *p, int l, double zg, absim_rng *r);
 
 /* Simulate global path `path`. */
 void absim_path_simulate(const absim_sim_plan *p, uint64_t path, absim_path_scratch *s, absim_path_result *out);

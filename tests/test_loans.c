@@ -78,8 +78,8 @@ static void test_loans_words(void **state)
 static int brute_period(const absim_loan_set *s, int l, const absim_factors *f, double e)
 {
     const double sys = s->ag[l] * f->zg + s->as[l] * f->zs[s->sector[l]];
-    for (int k = 1; k <= s->last[l]; k++)
-        if (e <= s->threshold[l][k] * s->ic[l] * f->mix - sys)
+    for (int k = s->first[l]; k <= s->last[l]; k++)
+        if (e <= s->yk[s->yoff[l] + k - s->first[l]] * f->mix - sys)
             return k;
     return 0;
 }
@@ -112,7 +112,7 @@ static void build(absim_line_model *m, absim_loan_set *s, absim_copula cop, doub
             absim_line_model_init(&m[l], F, TT, 1, l % 3, 0.1 + 0.02 * (l % 3), 0.05 * (l % 3), cop, dof, 0),
             ABSIM_OK);
         assert_true(m[l].last > 0);
-        absim_loan_set_line(s, l, &m[l]);
+        assert_int_equal(absim_loan_set_line(s, l, &m[l]), ABSIM_OK);
     }
 }
 
@@ -123,7 +123,7 @@ static void check_against_brute(absim_copula cop, double dof)
     build(m, &s, cop, dof);
     double zs[3], u[NL];
     uint64_t w[NL];
-    int period[NL];
+    int period[NL], def[NL];
     absim_factors f = {0.0, zs, 1.0};
     int64_t defaults = 0;
     for (uint64_t p = 0; p < 20000; p++) {
@@ -132,7 +132,7 @@ static void check_against_brute(absim_copula cop, double dof)
         absim_factors_draw(cop, dof, 3, 0.0, &rng, &f);
         f.zg *= 1.5; /* reach further into the tails */
         absim_loans_latent(&s, SEED, p, 0, NL, w, u);
-        absim_loans_sample(&s, 0, NL, &f, u, period, NULL);
+        absim_loans_sample(&s, 0, NL, &f, u, period, def);
         for (int l = 0; l < NL; l++) {
             int want = brute_period(&s, l, &f, u[l]);
             if (period[l] != want)
@@ -143,7 +143,7 @@ static void check_against_brute(absim_copula cop, double dof)
         }
         /* a batch starting mid-way gives the same periods */
         int part[NL];
-        absim_loans_sample(&s, 5, NL - 5, &f, u + 5, part, NULL);
+        absim_loans_sample(&s, 5, NL - 5, &f, u + 5, part, def);
         for (int l = 5; l < NL; l++)
             assert_int_equal(part[l - 5], period[l]);
     }
@@ -177,14 +177,14 @@ static void test_loans_marginal(void **state)
     int64_t count[TT + 1] = {0};
     double zs[3], u[NL];
     uint64_t w[NL];
-    int period[NL];
+    int period[NL], def[NL];
     absim_factors f = {0.0, zs, 1.0};
     for (int p = 0; p < npaths; p++) {
         absim_rng rng;
         absim_rng_open(&rng, SEED + 1, (uint64_t)p, ABSIM_STREAM_ID(ABSIM_STREAM_FACTORS, 0));
         absim_factors_draw(ABSIM_COPULA_GAUSSIAN, 0.0, 3, 0.0, &rng, &f);
         absim_loans_latent(&s, SEED + 1, (uint64_t)p, 0, NL, w, u);
-        absim_loans_sample(&s, 0, NL, &f, u, period, NULL);
+        absim_loans_sample(&s, 0, NL, &f, u, period, def);
         count[period[line]]++;
     }
     /* cells: survive (0) and each period 1..last */
