@@ -94,6 +94,22 @@ void absim_pool_schedule(const absim_line *line, int T, double dt, double r0, do
 void absim_pool_set_horizon(absim_pool_plan *p, int horizon)
 {
     p->horizon = horizon >= 1 && horizon < p->T ? horizon : p->T;
+    /* the profiles are read up to the horizon + 1 (its end balance): a
+     * copy of just those periods keeps the path loop's table small */
+    const int keep = p->horizon < p->T ? p->horizon + 1 : p->T;
+    free(p->prof4_cut);
+    p->prof4_cut = NULL;
+    p->prof_periods = p->T;
+    if (keep >= p->T)
+        return;
+    double *cut = malloc((size_t)p->nlines * (size_t)keep * 4 * sizeof *cut);
+    if (!cut) /* not needed for correctness: read the full table */
+        return;
+    for (int l = 0; l < p->nlines; l++)
+        memcpy(cut + (size_t)l * (size_t)keep * 4, p->prof4 + (size_t)l * (size_t)p->T * 4,
+               (size_t)keep * 4 * sizeof *cut);
+    p->prof4_cut = cut;
+    p->prof_periods = keep;
 }
 
 double absim_pool_line_rate(const absim_pool_plan *p, int l, double rk)
@@ -124,6 +140,7 @@ void absim_pool_plan_free(absim_pool_plan *p)
     free(p->total_float_spread);
     free(p->live);
     free(p->prof4);
+    free(p->prof4_cut);
     free(p->end_loan);
     free(p->total4_fixed);
     free(p->total4_float);
@@ -178,6 +195,7 @@ int absim_pool_plan_init(absim_pool_plan *p, const absim_deal *deal, double cpr_
     }
     p->min_spread = INFINITY;
     p->horizon = T;
+    p->prof_periods = T;
     for (int l = 0; l < p->nlines; l++) {
         const absim_line *line = &deal->lines[l];
         int64_t count = line->count > 0 ? line->count : 1;
@@ -472,7 +490,8 @@ static void path_unfloored(const absim_pool_plan *p, const double *r, int nevent
     for (int j = 0; j < nevents;) {
         const int l = line[j], lag = p->lag[l], floating = p->floating[l];
         const int live = p->live[l] < cut ? p->live[l] : cut;
-        const double *restrict q = p->prof4 + (size_t)l * (size_t)T * 4;
+        const int P = p->prof_periods;
+        const double *restrict q = (p->prof4_cut ? p->prof4_cut : p->prof4) + (size_t)l * (size_t)P * 4;
         double *restrict acc = floating ? fl : fx;
         double cum = 0.0; /* loans defaulted by the end of k */
         int k = period[j];
@@ -480,7 +499,10 @@ static void path_unfloored(const absim_pool_plan *p, const double *r, int nevent
             const int last_event = j + 1 >= nevents || line[j + 1] != l;
             const int kd = period[j];
             /* period kd: its defaults; the start balance keeps them */
-            const double before = cum, nd = (double)count[j], at_default = q[4 * (kd - 1)];
+            /* a default after the cut table's periods: its balance from the full one */
+            const double at_default =
+                kd <= P ? q[4 * (kd - 1)] : p->prof4[((size_t)l * (size_t)T + (size_t)(kd - 1)) * 4];
+            const double before = cum, nd = (double)count[j];
             const double cash = rec[j] * at_default;
             const int when = kd + lag < T ? kd + lag : T;
             cum += nd;

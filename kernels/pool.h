@@ -82,6 +82,9 @@ typedef struct {
      * sched[k], prepay[k], factor[k-1] x c x dt), c = coupon (fixed) or
      * spread (floating) */
     double *prof4;
+    double *prof4_cut;         /* with a horizon < T - 1: prof4's periods 1 .. horizon+1 only
+                                * (a denser table for the path loop), else NULL */
+    int prof_periods;          /* periods per line of the table the path reads */
     double *end_loan;          /* per line: loan balance x factor[T] */
     double *total4_fixed;      /* 4 T: sum over fixed lines of count x prof4 */
     double *total4_float;      /* 4 T: the same over floating lines */
