@@ -5,12 +5,12 @@
  *     s + c e <= c_k m,   s = b_g Z_g + b_s Z_s,
  * i.e. e <= y_k = (c_k / c) m - s / c with e ~ N(0,1) its own draw. One
  * comparison per loan decides default by `last`; a defaulter's period is
- * the smallest k with e <= y_k (binary search).
+ * the smallest k with (e + s/c) / m <= c_k / c, the same test up to
+ * rounding (binary search).
  *
- * Invariants: c > 0, m > 0, thresholds non-decreasing, so y_k =
- * (c_k ic) m - sys is non-decreasing in k (each formed by the same
- * operations, c_k ic stored once per line) and the search is well
- * defined. No allocation per path. */
+ * Invariants: c > 0, m > 0, thresholds non-decreasing, so c_k ic (stored
+ * once per line) is non-decreasing in k and the search is well defined.
+ * No allocation per path. */
 #include "loans.h"
 
 #include <math.h>
@@ -97,15 +97,17 @@ void absim_loans_latent(const absim_loan_set *s, uint64_t seed, uint64_t path, i
 }
 
 /* Period of a loan known to default by `last`: the smallest k in
- * [first, last] with e <= y_k (true at last). Branch-free binary search:
- * the answer stays in [first + lo, first + lo + len - 1]. */
-static int default_period(const absim_loan_set *s, int l, double e, double mix, double sys)
+ * [first, last] with t <= c_k ic, t = (e + sys) / m (the test e <= y_k up
+ * to rounding; `last` if rounding leaves none). Branch-free binary search
+ * with one load and one comparison per step: the answer stays in
+ * [first + lo, first + lo + len - 1]. */
+static int default_period(const absim_loan_set *s, int l, double t)
 {
     const double *yk = s->yk + s->yoff[l];
     int lo = 0, len = s->last[l] - s->first[l] + 1;
     while (len > 1) {
         const int half = len >> 1;
-        lo = e <= yk[lo + half - 1] * mix - sys ? lo : lo + half;
+        lo = t <= yk[lo + half - 1] ? lo : lo + half;
         len -= half;
     }
     return s->first[l] + lo;
@@ -128,7 +130,7 @@ int absim_loans_sample(const absim_loan_set *s, int l0, int n, const absim_facto
     }
     for (int j = 0; j < nd; j++) {
         const int i = def[j];
-        period[i] = default_period(s, l0 + i, e[i], mix, ag[i] * zg + as[i] * zs[sector[i]]);
+        period[i] = default_period(s, l0 + i, (e[i] + (ag[i] * zg + as[i] * zs[sector[i]])) / mix);
     }
     return nd;
 }

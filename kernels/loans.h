@@ -47,8 +47,9 @@ void absim_loans_latent(const absim_loan_set *s, uint64_t seed, uint64_t path, i
                         double *e);
 
 /* Default periods of the one-loan lines l0 .. l0+n-1 given their latent
- * normals e[i]: period[i] = smallest k with e[i] <= y_k, 0 if the loan
- * survives past `last`. Returns the number of defaulters, whose indices
+ * normals e[i]: 0 if e[i] > y_last (the loan survives past `last`), else
+ * the smallest k with (e[i] + a_g Z_g + a_s Z_s) / m <= c_k ic (the test
+ * e <= y_k up to rounding). Returns the number of defaulters, whose indices
  * i, increasing, are written to def[] (room for n). */
 int absim_loans_sample(const absim_loan_set *s, int l0, int n, const absim_factors *f, const double *e, int *period,
                        int *def);

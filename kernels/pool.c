@@ -456,12 +456,8 @@ static void subtract_line(const absim_pool_plan *p, int l, const double *restric
 }
 
 /* a[i] -= c x b[i], i < n: the subtraction of one line's profile over a
- * stretch of periods (4 values a period). Element-wise, so the AVX2 clone
- * gives bitwise the same result as the baseline one. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx2", "default")))
-#endif
-static void sub_scaled(double *restrict a, const double *restrict b, double c, int n)
+ * stretch of periods (4 values a period). */
+static inline void sub_scaled(double *restrict a, const double *restrict b, double c, int n)
 {
     for (int i = 0; i < n; i++)
         a[i] -= c * b[i];
@@ -473,6 +469,12 @@ static void sub_scaled(double *restrict a, const double *restrict b, double c, i
  * coupon or spread interest); a floating line's index interest is
  * r_k dt x its performing balance, which is its start balance less its
  * period-k defaults. The end balance of k is the start balance of k+1. */
+/* Element-wise arithmetic only (no reductions, no contraction: GCC's
+ * "avx2" target does not enable FMA), so the AVX2 clone gives bitwise the
+ * same result as the baseline one. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+__attribute__((target_clones("avx2", "default")))
+#endif
 static void path_unfloored(const absim_pool_plan *p, const double *r, int nevents, const int *line,
                            const int *period, const int64_t *count, const double *rec, absim_collateral *out)
 {

@@ -74,14 +74,18 @@ static void test_loans_words(void **state)
     absim_loan_set_free(&set);
 }
 
-/* Brute force: smallest k with e <= y_k, y_k as the loan set forms it. */
-static int brute_period(const absim_loan_set *s, int l, const absim_factors *f, double e)
+/* Brute force from the line model: 0 if e > y_last, else the smallest k
+ * with (e + sys) / m <= c_k / c (loans.h). */
+static int brute_period(const absim_line_model *m, const absim_loan_set *s, int l, const absim_factors *f, double e)
 {
-    const double sys = s->ag[l] * f->zg + s->as[l] * f->zs[s->sector[l]];
-    for (int k = s->first[l]; k <= s->last[l]; k++)
-        if (e <= s->yk[s->yoff[l] + k - s->first[l]] * f->mix - sys)
+    const double ic = 1.0 / m->c, sys = m->bg * ic * f->zg + m->bs * ic * f->zs[m->sector];
+    if (!(e <= m->threshold[m->last] * ic * f->mix - sys))
+        return 0;
+    for (int k = 1; k <= m->last; k++)
+        if ((e + sys) / f->mix <= m->threshold[k] * ic)
             return k;
-    return 0;
+    (void)s;
+    return m->last;
 }
 
 enum { NL = 12, TT = 60 };
@@ -134,7 +138,7 @@ static void check_against_brute(absim_copula cop, double dof)
         absim_loans_latent(&s, SEED, p, 0, NL, w, u);
         absim_loans_sample(&s, 0, NL, &f, u, period, def);
         for (int l = 0; l < NL; l++) {
-            int want = brute_period(&s, l, &f, u[l]);
+            int want = brute_period(&m[l], &s, l, &f, u[l]);
             if (period[l] != want)
                 print_error("path %llu line %d: period %d, brute force %d\n", (unsigned long long)p, l, period[l],
                             want);
