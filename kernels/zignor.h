@@ -20,6 +20,7 @@
 #define ABSIM_ZIGNOR_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "rng.h"
 
@@ -42,8 +43,13 @@ static inline int absim_zig_fast(const absim_zig *z, uint64_t w, double *e)
     const int i = (int)(w & 0xff);
     const double u = (double)(int64_t)(w >> 11) * 0x1.0p-53; /* [0, 1) */
     if (u < z->k[i]) {
+        /* the sign from bit 8 by flipping the sign bit: no branch (it
+         * would be a coin toss); the same value as -x */
         const double x = u * z->x[i];
-        *e = (w & 0x100) ? -x : x;
+        uint64_t bits;
+        memcpy(&bits, &x, sizeof bits);
+        bits ^= (w & 0x100) << 55;
+        memcpy(e, &bits, sizeof bits);
         return 1;
     }
     return 0;
