@@ -64,6 +64,13 @@ void absim_line_model_free(absim_line_model *m);
  * k given the factors (0 <= k <= T). */
 double absim_line_conditional_pd(const absim_line_model *m, const absim_factors *f, int k);
 
+/* Standard normal CDF as the conditional-binomial sampler computes its
+ * q_k: the rational approximations gsl_cdf_ugaussian_P uses (W. J. Cody,
+ * Math. Comp. 23, 1969) with one table-driven exponential instead of two
+ * exp() calls; within a few ulps of gsl_cdf_ugaussian_P (test_copula).
+ * 0 below -37.519, 1 above 8.572, as GSL. */
+double absim_copula_phi(double x);
+
 /* Sample the line's defaults for one path. `rng` is opened on the line's
  * DEFAULTS stream. Writes the number of defaults in period k to
  * defaults[k-1], k = 1..T (length T). Returns the total. */

@@ -6,6 +6,10 @@
  *   - a large homogeneous line against the Vasicek large-pool law;
  *   - the count distribution of both samplers against the exact mixture
  *     of binomials, and against each other;
+ *   - with the factors fixed, the binomial sampler's defaults by period
+ *     against the exact multinomial (per-period and cumulative binomial
+ *     laws, covariance, empty periods where F is flat);
+ *   - absim_copula_phi against gsl_cdf_ugaussian_P;
  *   - Beta recovery moments, haircut and systematic loading.
  * Fixed seeds; tolerances are 4 Monte Carlo standard errors (chi-square
  * tests at the 1 - 1e-4 quantile). */
@@ -494,6 +498,146 @@ static void test_copula_samplers_agree(void **state)
     free(d[1]);
 }
 
+/* Chi-square of the histogram obs[lo..hi] of N draws against
+ * Binomial(n, p), cells merged until each expects >= 20; [lo, hi] holds
+ * all but a negligible mass. */
+static double chisq_binomial_window(const long *obs, long N, int64_t n, double p, int64_t lo, int64_t hi, int *df)
+{
+    double stat = 0.0, eo = 0.0, ee = 0.0, last_o = 0.0, last_e = 0.0, total = 0.0;
+    int cells = 0;
+    for (int64_t j = lo; j <= hi; j++) {
+        double pj = gsl_ran_binomial_pdf((unsigned)j, p, (unsigned)n);
+        total += pj;
+        eo += (double)obs[j - lo];
+        ee += pj * (double)N;
+        if (ee >= 20.0) {
+            if (cells > 0)
+                stat += (last_o - last_e) * (last_o - last_e) / last_e;
+            last_o = eo;
+            last_e = ee;
+            cells++;
+            eo = ee = 0.0;
+        }
+    }
+    assert_close(total, 1.0, 1e-7);
+    last_o += eo;
+    last_e += ee;
+    stat += (last_o - last_e) * (last_o - last_e) / last_e;
+    *df = cells - 1;
+    return stat;
+}
+
+/* Given the factors, a line's defaults by period are multinomial:
+ * (d_1, ..., d_T, survivors) ~ Multinomial(count; q_1 - q_0, ...,
+ * q_T - q_{T-1}, 1 - q_T), q_k = Phi((c_k m - s)/c) (gsl_cdf_ugaussian_P
+ * here). With the factors held fixed, over many streams: each d_k and the
+ * cumulative count by the middle period against their exact binomial laws
+ * (chi-square at 1 - 1e-6), the covariance of two periods against
+ * -count pi_j pi_k, and nothing in periods where F is flat. Lines large
+ * enough for the per-period split, small enough for the per-defaulter
+ * draw, gaussian and student_t (mix != 1). */
+static void check_split(absim_copula cop, double dof, double mix, int64_t count, double zg, double zs1, int paths)
+{
+    enum { T = 12 };
+    /* F flat over periods 4-5 and 9 */
+    const double F[T + 1] = {0.0, 0.01, 0.025, 0.04, 0.04, 0.04, 0.07, 0.09, 0.11, 0.11, 0.14, 0.16, 0.19};
+    absim_line_model m;
+    assert_int_equal(absim_line_model_init(&m, F, T, count, 1, 0.15, 0.1, cop, dof, ABSIM_SAMPLER_BINOMIAL), 0);
+    double zs[2] = {0.0, zs1};
+    absim_factors f = {zg, zs, mix};
+    const double s = m.bg * zg + m.bs * zs1;
+    double q[T + 1], pi[T + 1];
+    q[0] = 0.0;
+    for (int k = 1; k <= T; k++) {
+        q[k] = gsl_cdf_ugaussian_P((m.threshold[k] * mix - s) / m.c);
+        pi[k] = q[k] - q[k - 1];
+    }
+    int64_t *d = malloc((size_t)paths * T * sizeof *d);
+    assert_non_null(d);
+    absim_rng rng;
+    for (int p = 0; p < paths; p++) {
+        absim_rng_open(&rng, SEED, (uint64_t)p, ABSIM_STREAM_ID(ABSIM_STREAM_DEFAULTS, 3));
+        absim_line_sample_defaults(&m, &f, &rng, d + (size_t)p * T);
+    }
+    const int mid = T / 2;
+    for (int k = 0; k <= T; k++) {
+        /* k = 0: the cumulative count by `mid`; else period k */
+        double pk = k == 0 ? q[mid] : pi[k];
+        if (k > 0 && pi[k] == 0.0) {
+            for (int p = 0; p < paths; p++)
+                assert_true(d[(size_t)p * T + k - 1] == 0);
+            continue;
+        }
+        const double mu = (double)count * pk, sd = sqrt(mu * (1.0 - pk));
+        const int64_t lo = mu - 40.0 * sd - 40.0 > 0.0 ? (int64_t)(mu - 40.0 * sd - 40.0) : 0;
+        const int64_t hi = mu + 40.0 * sd + 40.0 < (double)count ? (int64_t)(mu + 40.0 * sd + 40.0) : count;
+        long *obs = calloc((size_t)(hi - lo + 1), sizeof *obs);
+        assert_non_null(obs);
+        for (int p = 0; p < paths; p++) {
+            int64_t x = 0;
+            if (k == 0)
+                for (int j = 0; j < mid; j++)
+                    x += d[(size_t)p * T + j];
+            else
+                x = d[(size_t)p * T + k - 1];
+            assert_true(x >= lo && x <= hi);
+            obs[x - lo]++;
+        }
+        int df;
+        double stat = chisq_binomial_window(obs, paths, count, pk, lo, hi, &df);
+        free(obs);
+        if (df < 1)
+            continue;
+        if (stat >= gsl_cdf_chisq_Qinv(1e-6, df))
+            print_error("split: copula %d count %lld period %d: chi2 %g df %d\n", (int)cop, (long long)count, k, stat,
+                        df);
+        assert_true(stat < gsl_cdf_chisq_Qinv(1e-6, df));
+    }
+    /* Cov(d_1, d_7) = -count pi_1 pi_7 */
+    double s1 = 0, s7 = 0, s17 = 0;
+    for (int p = 0; p < paths; p++) {
+        double a = (double)d[(size_t)p * T], b = (double)d[(size_t)p * T + 6];
+        s1 += a;
+        s7 += b;
+        s17 += a * b;
+    }
+    const double n = (double)count, cov = s17 / paths - (s1 / paths) * (s7 / paths);
+    const double v1 = n * pi[1] * (1 - pi[1]), v7 = n * pi[7] * (1 - pi[7]);
+    assert_close(cov, -n * pi[1] * pi[7], 5.0 * sqrt(v1 * v7 / paths) + 1e-9);
+    free(d);
+    absim_line_model_free(&m);
+}
+
+static void test_copula_split_exact(void **state)
+{
+    (void)state;
+    check_split(ABSIM_COPULA_GAUSSIAN, 0.0, 1.0, 3000, -1.0, 0.5, 20000);      /* split, means ~10-40 a period */
+    check_split(ABSIM_COPULA_GAUSSIAN, 0.0, 1.0, 200000, 0.3, -0.2, 5000);     /* split, large means */
+    check_split(ABSIM_COPULA_GAUSSIAN, 0.0, 1.0, 60, -0.5, 0.0, 20000);        /* mostly one draw per defaulter */
+    check_split(ABSIM_COPULA_STUDENT_T, 5.0, 1.3, 400, -0.8, 1.0, 20000);      /* student_t, both branches */
+}
+
+/* absim_copula_phi agrees with gsl_cdf_ugaussian_P to a few ulps on a fine
+ * grid over its whole range, is non-decreasing, and has GSL's cut-offs. */
+static void test_copula_phi(void **state)
+{
+    (void)state;
+    double prev = 0.0, worst = 0.0;
+    for (double x = -38.0; x <= 9.0; x += 1.0 / 1024.0 + 1e-9) {
+        double a = absim_copula_phi(x), b = gsl_cdf_ugaussian_P(x);
+        assert_true(a >= prev);
+        prev = a;
+        if (b > 1e-300 && fabs(a - b) / b > worst)
+            worst = fabs(a - b) / b;
+        if (b < 1e-300)
+            assert_true(a < 2e-300);
+    }
+    print_message("absim_copula_phi: max relative difference from GSL %.3g\n", worst);
+    assert_true(worst < 8.0 * 2.220446049250313e-16);
+    assert_true(absim_copula_phi(-37.52) == 0.0 && absim_copula_phi(8.573) == 1.0);
+    assert_true(absim_copula_phi(0.0) == 0.5);
+}
+
 /* The same (seed, path, stream) gives the same defaults. */
 static void test_copula_reproducible(void **state)
 {
@@ -601,6 +745,8 @@ int main(void)
         cmocka_unit_test(test_copula_pairwise_student_t),
         cmocka_unit_test(test_copula_vasicek_large_pool),
         cmocka_unit_test(test_copula_samplers_agree),
+        cmocka_unit_test(test_copula_split_exact),
+        cmocka_unit_test(test_copula_phi),
         cmocka_unit_test(test_copula_reproducible),
         cmocka_unit_test(test_copula_recovery),
     };
