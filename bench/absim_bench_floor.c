@@ -13,7 +13,7 @@
  *     defaulter;
  *   - per larger line: one binomial Binomial(count, F(last)) and then, as
  *     absim's binomial sampler, min(N, last) further draws (N uniforms and
- *     Phi^-1, or last-1 binomials);
+ *     Phi^-1, or last-1 binomials; absim_binomial_draw as in absim);
  *   - per defaulted loan with a random recovery: one recovery draw
  *     (absim_path_recovery on the line's RECOVERY stream).
  * The number of defaulters has the same mean as in the model (the
@@ -38,6 +38,7 @@
 #include <gsl/gsl_randist.h>
 #include <hdf5.h>
 
+#include "binomial.h"
 #include "config.h"
 #include "path.h"
 #include "status.h"
@@ -87,20 +88,18 @@ static double floor_path(const absim_sim_plan *p, uint64_t path, double *r, doub
             continue;
         }
         if (m->last > 0 && m->count > 0) {
-            gsl_rng g;
             absim_rng_open(&rng, p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_DEFAULTS, l));
-            absim_rng_bind_gsl(&g, &rng);
             const double q = m->F[m->last];
             int64_t n = 0;
             if (m->sampler == ABSIM_SAMPLER_BINOMIAL) {
-                n = m->count <= (int64_t)UINT32_MAX ? (int64_t)gsl_ran_binomial(&g, q, (unsigned int)m->count) : 0;
+                n = absim_binomial_draw(&rng, m->count, q);
                 if (n * 80 <= (int64_t)m->last * 95) {
                     for (int64_t i = 0; i < n; i++)
                         sum += gsl_cdf_ugaussian_Pinv(absim_rng_uniform(&rng) * q);
                 } else {
                     int64_t left = n;
                     for (int k = 1; k < m->last && left > 0; k++) {
-                        int64_t d = (int64_t)gsl_ran_binomial(&g, 1.0 / (m->last - k + 1), (unsigned int)left);
+                        int64_t d = absim_binomial_draw(&rng, left, 1.0 / (m->last - k + 1));
                         left -= d;
                         sum += (double)d;
                     }

@@ -356,62 +356,6 @@ static int64_t sample_binomial(const absim_line_model *m, double s, double mix, 
     return n;
 }
 
-int absim_phi_table_init(absim_phi_table *t)
-{
-    /* step 1/32 on [-9, 9]: interpolation error <= 2^-10/8 x phi(1) = 2.954e-5 */
-    const double h = 1.0 / 32.0, lo = -9.0;
-    const int n = 18 * 32 + 1;
-    memset(t, 0, sizeof *t);
-    t->v = malloc((size_t)n * sizeof *t->v);
-    if (!t->v)
-        return absim_error_set(ABSIM_ENOMEM, "out of memory for the Phi table");
-    for (int i = 0; i < n; i++)
-        t->v[i] = gsl_cdf_ugaussian_P(lo + i * h);
-    t->n = n;
-    t->lo = lo;
-    t->inv_h = 1.0 / h;
-    t->err = h * h / 8.0 * 0.24197072451914337 + 1e-12;
-    return ABSIM_OK;
-}
-
-void absim_phi_table_free(absim_phi_table *t)
-{
-    free(t->v);
-    memset(t, 0, sizeof *t);
-}
-
-/* u <= Phi(y), decided as u <= gsl_cdf_ugaussian_P(y) would be. */
-static int below_phi(const absim_phi_table *restrict t, double u, double y)
-{
-    double x = (y - t->lo) * t->inv_h;
-    if (x >= 0.0 && x < (double)(t->n - 1)) {
-        int j = (int)x;
-        double a = t->v[j] + (x - (double)j) * (t->v[j + 1] - t->v[j]);
-        if (u > a + t->err)
-            return 0;
-        if (u < a - t->err)
-            return 1;
-    }
-    return u <= gsl_cdf_ugaussian_P(y);
-}
-
-void absim_line_sample_single(const absim_line_model *m, int n, const absim_factors *f, const double *u,
-                              const absim_phi_table *t, int *period)
-{
-    const double mix = f->mix;
-    for (int i = 0; i < n; i++) {
-        const absim_line_model *mi = &m[i];
-        const int last = mi->last;
-        const double s = systematic(mi, f), ck = mi->threshold[last];
-        int def;
-        if (isfinite(ck))
-            def = below_phi(t, u[i], (ck * mix - s) / mi->c); /* conditional_pd's argument */
-        else
-            def = u[i] <= conditional_pd(mi, ck, mix, s);
-        period[i] = def ? default_period(mi->threshold, last, mix, s + mi->c * gsl_cdf_ugaussian_Pinv(u[i])) : 0;
-    }
-}
-
 int absim_recovery_is_fixed(double mean, double stdev)
 {
     if (stdev > 0.0 && mean > 0.0 && mean < 1.0)

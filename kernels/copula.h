@@ -77,31 +77,6 @@ double absim_copula_phi(double x);
 int64_t absim_line_sample_defaults(const absim_line_model *m, const absim_factors *f, absim_rng *rng,
                                    int64_t *defaults);
 
-/* Tabulated Phi with a certified error bound, for exact threshold tests:
- * |phi_table value at y - gsl_cdf_ugaussian_P(y)| <= err on [lo, hi]
- * (linear interpolation on a grid of step h: error <= h^2/8 max|Phi''|
- * = h^2 phi(1)/8, plus a margin for rounding). A test u <= Phi(y) is
- * decided from the table when |u - table| > err and by
- * gsl_cdf_ugaussian_P otherwise, so it always agrees with the direct
- * computation. Built once per run. */
-typedef struct {
-    double lo, inv_h, err;
-    int n;                 /* grid points */
-    double *v;             /* gsl_cdf_ugaussian_P(lo + i h), length n */
-} absim_phi_table;
-
-int absim_phi_table_init(absim_phi_table *t);
-void absim_phi_table_free(absim_phi_table *t);
-
-/* Loan-level lines: m[0..n-1] each hold one loan (count 1), use the
- * loan-by-loan sampler and have last > 0; u[i] is the first uniform of
- * line i's DEFAULTS stream (absim_rng_first_uniforms). Writes period[i],
- * the default period of line i's loan (0 = none): exactly what
- * absim_line_sample_defaults() gives on that stream, with q_last tested
- * through the table instead of evaluated. */
-void absim_line_sample_single(const absim_line_model *m, int n, const absim_factors *f, const double *u,
-                              const absim_phi_table *t, int *period);
-
 /* 1 when absim_recovery_draw() with these parameters draws nothing (the
  * rate is fixed at mean x (1 - haircut), clamped), 0 otherwise. */
 int absim_recovery_is_fixed(double mean, double stdev);
@@ -109,7 +84,9 @@ int absim_recovery_is_fixed(double mean, double stdev);
 /* Recovery rate of one defaulted loan: Beta with `mean`, `stdev` (fixed
  * when stdev = 0), times (1 - haircut). With loading a > 0 the Beta
  * quantile is taken at Phi(a zg + sqrt(1-a^2) e), so recoveries fall when
- * zg is low. `rng` is opened on the line's RECOVERY stream. */
+ * zg is low. `rng` is opened on the line's RECOVERY stream. The path
+ * simulator draws unloaded Beta recoveries from laws prepared once per
+ * run instead (absim_path_recovery: the same law, kernels/beta.h). */
 double absim_recovery_draw(double mean, double stdev, double loading, double haircut, double zg, absim_rng *rng);
 
 #endif
