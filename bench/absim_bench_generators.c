@@ -25,16 +25,19 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_randist.h>
 
+#include "beta.h"
+#include "binomial.h"
 #include "copula.h"
 #include "laws.h"
 #include "rates.h"
 #include "rng.h"
+#include "zignor.h"
 
 #define SEED 20170101ULL
 #define MAX_CASES 64
 
 /* Checksum of a correct build at --scale 1. */
-#define EXPECTED_CHECKSUM 0x8f66c01918b3efddULL
+#define EXPECTED_CHECKSUM 0xa89c8b3294b2bb1dULL
 
 typedef struct {
     char name[64];
@@ -113,6 +116,15 @@ static void bench_basic(long n)
     for (long i = 0; i < n; i++)
         s += absim_rng_gaussian_icdf(&r);
     record("normal_icdf", now_ns() - t, (double)n, "draw", mix_double(0, s));
+
+    absim_zig z;
+    absim_zig_init(&z);
+    absim_rng_open(&r, SEED, 5, ABSIM_STREAM_ID(ABSIM_STREAM_FACTORS, 0));
+    s = 0.0;
+    t = now_ns();
+    for (long i = 0; i < n; i++)
+        s += absim_zig_draw(&z, &r);
+    record("normal_zig_word", now_ns() - t, (double)n, "draw", mix_double(0, s));
 }
 
 static void bench_factors(long npaths)
@@ -162,6 +174,17 @@ static void bench_components(long n)
     for (long i = 0; i < n; i++)
         acc += gsl_ran_binomial(&g, 0.05 + 1e-9 * (double)(i & 1023), 4000);
     record("binomial_n4000_p0.05", now_ns() - t, (double)n, "draw", mix_int(0, acc));
+    /* absim's own exact binomial (kernels/binomial.c), the same cases */
+    acc = 0;
+    t = now_ns();
+    for (long i = 0; i < n; i++)
+        acc += (uint64_t)absim_binomial_draw(&r, 40, 0.05);
+    record("absim_binomial_n40_p0.05", now_ns() - t, (double)n, "draw", mix_int(0, acc));
+    acc = 0;
+    t = now_ns();
+    for (long i = 0; i < n; i++)
+        acc += (uint64_t)absim_binomial_draw(&r, 4000, 0.05 + 1e-9 * (double)(i & 1023));
+    record("absim_binomial_n4000_p0.05", now_ns() - t, (double)n, "draw", mix_int(0, acc));
 }
 
 /* One line of `count` loans, annual pd over 60 monthly periods, asset
@@ -232,6 +255,16 @@ static void bench_recovery(long n)
             s += absim_recovery_draw(0.4, 0.2, loadings[c], 0.0, zg[i & (NFACTORS - 1)], &r);
         record(names[c], now_ns() - t, (double)m, "draw", mix_double(0, s));
     }
+    /* the prepared table law the simulator uses for unloaded recoveries */
+    absim_beta_law law;
+    if (absim_beta_init(&law, 0.4 * 5.0, 0.6 * 5.0) != ABSIM_OK) /* mean 0.4, sd 0.2 */
+        return;
+    absim_rng_open(&r, SEED, 0, ABSIM_STREAM_ID(ABSIM_STREAM_RECOVERY, 1));
+    double s = 0.0, t = now_ns();
+    for (long i = 0; i < n; i++)
+        s += absim_beta_draw(&law, &r);
+    record("recovery_beta_table", now_ns() - t, (double)n, "draw", mix_double(0, s));
+    absim_beta_free(&law);
 }
 
 static void bench_rates(long npaths)
