@@ -496,12 +496,12 @@ static void path_unfloored(const absim_pool_plan *p, const double *r, int nevent
         const double *restrict q = (p->prof4_cut ? p->prof4_cut : p->prof4) + (size_t)l * (size_t)P * 4;
         double *restrict acc = floating ? fl : fx;
         double cum = 0.0; /* loans defaulted by the end of k */
-        int k = period[j];
         for (;; j++) {
             const int last_event = j + 1 >= nevents || line[j + 1] != l;
             const int kd = period[j];
-            /* period kd: its defaults; the start balance keeps them */
-            /* a default after the cut table's periods: its balance from the full one */
+            /* period kd: its defaults; the start balance keeps them (a
+             * default after the cut table's periods: its balance from the
+             * full table) */
             const double at_default =
                 kd <= P ? q[4 * (kd - 1)] : p->prof4[((size_t)l * (size_t)T + (size_t)(kd - 1)) * 4];
             const double before = cum, nd = (double)count[j];
@@ -522,7 +522,7 @@ static void path_unfloored(const absim_pool_plan *p, const double *r, int nevent
                 a[3] -= cum * b[3];
             }
             /* periods kd+1 .. (next default - 1), up to live: no default */
-            k = kd + 1;
+            const int k = kd + 1;
             const int next = last_event ? T + 1 : period[j + 1];
             const int stop = next - 1 < live ? next - 1 : live;
             if (k <= stop)
