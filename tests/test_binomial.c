@@ -26,36 +26,6 @@
 
 #define SEED 20240601ULL
 
-/* Chi-square statistic of the histogram obs[lo..hi] of N draws against
- * the exact pmf, cells merged (in order) until each expects >= 20 draws;
- * the remainder joins the last cell. [lo, hi] holds all but 1e-300 of
- * the mass (checked). Returns the statistic, df in *df. */
-static double chisq_binomial(const long *obs, long N, int64_t n, double p, int64_t lo, int64_t hi, int *df)
-{
-    double stat = 0.0, eo = 0.0, ee = 0.0, last_o = 0.0, last_e = 0.0, total = 0.0;
-    int cells = 0;
-    for (int64_t j = lo; j <= hi; j++) {
-        double pj = gsl_ran_binomial_pdf((unsigned)j, p, (unsigned)n);
-        total += pj;
-        eo += (double)obs[j - lo];
-        ee += pj * (double)N;
-        if (ee >= 20.0) {
-            if (cells > 0)
-                stat += (last_o - last_e) * (last_o - last_e) / last_e;
-            last_o = eo;
-            last_e = ee;
-            cells++;
-            eo = ee = 0.0;
-        }
-    }
-    assert_close(total, 1.0, 1e-7); /* gsl_ran_binomial_pdf is good to ~1e-9 at n = 1e6 */
-    last_o += eo;
-    last_e += ee;
-    stat += (last_o - last_e) * (last_o - last_e) / last_e;
-    *df = cells - 1;
-    return stat;
-}
-
 /* Draws of Binomial(n, p) against the exact pmf: chi-square below its
  * 1 - 1e-6 quantile, every draw within 40 sd of the mean (and in [0, n]). */
 static void check_fit(int64_t n, double p, long N, uint64_t stream)
@@ -73,7 +43,7 @@ static void check_fit(int64_t n, double p, long N, uint64_t stream)
         obs[k - lo]++;
     }
     int df;
-    double stat = chisq_binomial(obs, N, n, p, lo, hi, &df);
+    double stat = test_chisq_binomial(obs, N, n, p, lo, hi, &df);
     free(obs);
     if (df < 1)
         return; /* one cell: every draw was in it */

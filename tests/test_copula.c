@@ -33,20 +33,6 @@
 
 #define SEED 20170101ULL
 
-/* ---- helpers ---------------------------------------------------------- */
-
-static absim_line make_line(absim_default_law law, double value, int term)
-{
-    absim_line l;
-    memset(&l, 0, sizeof l);
-    l.count = 1;
-    l.balance = 1.0;
-    l.term = term;
-    l.law = law;
-    l.law_value = value;
-    return l;
-}
-
 /* Draw path p's factors (nsectors sectors). */
 static void draw_factors(absim_copula cop, double dof, int nsectors, uint64_t seed, uint64_t p, absim_factors *f)
 {
@@ -285,11 +271,11 @@ static void test_copula_marginal_default_probability(void **state)
         double mult;
         int64_t count;
     } cases[] = {
-        {make_line(ABSIM_LAW_PD, 0.10, 20), 1.0, 20},
-        {make_line(ABSIM_LAW_PD, 0.05, 24), 2.5, 20},
-        {make_line(ABSIM_LAW_SDA, 3000.0, 24), 1.0, 20},
-        {make_line(ABSIM_LAW_CURVE, 0.0, 24), 1.0, 20},
-        {make_line(ABSIM_LAW_CDR, 0.30, 24), 1.0, 400}, /* many defaults: split branch */
+        {test_line(ABSIM_LAW_PD, 0.10, 20), 1.0, 20},
+        {test_line(ABSIM_LAW_PD, 0.05, 24), 2.5, 20},
+        {test_line(ABSIM_LAW_SDA, 3000.0, 24), 1.0, 20},
+        {test_line(ABSIM_LAW_CURVE, 0.0, 24), 1.0, 20},
+        {test_line(ABSIM_LAW_CDR, 0.30, 24), 1.0, 400}, /* many defaults: split branch */
     };
     cases[3].line.curve = curve;
     cases[3].line.ncurve = 7;
@@ -334,7 +320,7 @@ static void check_pair(absim_copula cop, double nu, absim_sampler sampler, int s
 {
     const int T = 12, npaths = 100000;
     const double bg2 = 0.25, bs2 = 0.15;
-    absim_line line = make_line(ABSIM_LAW_PD, 0.12, 12);
+    absim_line line = test_line(ABSIM_LAW_PD, 0.12, 12);
     double F[13];
     absim_law_default_cdf(&line, T, 1, 1.0, -1, -1.0, F);
     absim_line_model a, b;
@@ -453,7 +439,7 @@ static void test_copula_samplers_agree(void **state)
         for (int s = 0; s < 2; s++)
             for (int j = 0; j < 2; j++)
                 hist[s][j] = calloc((size_t)n + 1, sizeof(long));
-        absim_line line = make_line(ABSIM_LAW_PD, cases[c].pd, T);
+        absim_line line = test_line(ABSIM_LAW_PD, cases[c].pd, T);
         double F[13];
         absim_law_default_cdf(&line, T, 1, 1.0, -1, -1.0, F);
         for (int cop = 0; cop < 2; cop++) {
@@ -496,35 +482,6 @@ static void test_copula_samplers_agree(void **state)
     }
     free(d[0]);
     free(d[1]);
-}
-
-/* Chi-square of the histogram obs[lo..hi] of N draws against
- * Binomial(n, p), cells merged until each expects >= 20; [lo, hi] holds
- * all but a negligible mass. */
-static double chisq_binomial_window(const long *obs, long N, int64_t n, double p, int64_t lo, int64_t hi, int *df)
-{
-    double stat = 0.0, eo = 0.0, ee = 0.0, last_o = 0.0, last_e = 0.0, total = 0.0;
-    int cells = 0;
-    for (int64_t j = lo; j <= hi; j++) {
-        double pj = gsl_ran_binomial_pdf((unsigned)j, p, (unsigned)n);
-        total += pj;
-        eo += (double)obs[j - lo];
-        ee += pj * (double)N;
-        if (ee >= 20.0) {
-            if (cells > 0)
-                stat += (last_o - last_e) * (last_o - last_e) / last_e;
-            last_o = eo;
-            last_e = ee;
-            cells++;
-            eo = ee = 0.0;
-        }
-    }
-    assert_close(total, 1.0, 1e-7);
-    last_o += eo;
-    last_e += ee;
-    stat += (last_o - last_e) * (last_o - last_e) / last_e;
-    *df = cells - 1;
-    return stat;
 }
 
 /* Given the factors, a line's defaults by period are multinomial:
@@ -584,7 +541,7 @@ static void check_split(absim_copula cop, double dof, double mix, int64_t count,
             obs[x - lo]++;
         }
         int df;
-        double stat = chisq_binomial_window(obs, paths, count, pk, lo, hi, &df);
+        double stat = test_chisq_binomial(obs, paths, count, pk, lo, hi, &df);
         free(obs);
         if (df < 1)
             continue;

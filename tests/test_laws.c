@@ -16,18 +16,6 @@
 
 #define TMAX 400
 
-static absim_line make_line(absim_default_law law, double value, int term)
-{
-    absim_line l;
-    memset(&l, 0, sizeof l);
-    l.count = 1;
-    l.balance = 1.0;
-    l.term = term;
-    l.law = law;
-    l.law_value = value;
-    return l;
-}
-
 static void test_laws_sda_table(void **state)
 {
     (void)state;
@@ -78,7 +66,7 @@ static void test_laws_pd_cdr_constant_hazard(void **state)
     for (int law = ABSIM_LAW_PD; law <= ABSIM_LAW_CDR; law++) {
         for (size_t i = 0; i < sizeof pms / sizeof pms[0]; i++) {
             int pm = pms[i], T = 40, term = 30;
-            absim_line l = make_line((absim_default_law)law, 0.03, term);
+            absim_line l = test_line((absim_default_law)law, 0.03, term);
             absim_law_default_cdf(&l, T, pm, 1.0, -1, -1.0, F);
             assert_close(F[0], 0.0, 0.0);
             for (int k = 1; k <= T; k++) {
@@ -89,7 +77,7 @@ static void test_laws_pd_cdr_constant_hazard(void **state)
         }
     }
     /* monthly MDR of a cdr equals the hazard h = -ln(1-cdr)/12 */
-    absim_line l = make_line(ABSIM_LAW_CDR, 0.05, 100);
+    absim_line l = test_line(ABSIM_LAW_CDR, 0.05, 100);
     absim_law_default_cdf(&l, 1, 1, 1.0, -1, -1.0, F);
     assert_close(F[1], 1.0 - exp(log(0.95) / 12.0), 1e-15);
     assert_close(F[1], absim_annual_to_monthly(0.05), 1e-15);
@@ -101,7 +89,7 @@ static void test_laws_sda_cdf(void **state)
 {
     (void)state;
     double Fm[TMAX + 1], Fq[TMAX / 3 + 1];
-    absim_line l = make_line(ABSIM_LAW_SDA, 150.0, 360);
+    absim_line l = test_line(ABSIM_LAW_SDA, 150.0, 360);
     absim_law_default_cdf(&l, 360, 1, 1.0, -1, -1.0, Fm);
     double surv = 1.0;
     for (int m = 1; m <= 360; m++) {
@@ -121,7 +109,7 @@ static void test_laws_curve(void **state)
     (void)state;
     double curve[] = {0.01, 0.03, 0.03, 0.06, 0.10};
     double F[21];
-    absim_line l = make_line(ABSIM_LAW_CURVE, 0.0, 20);
+    absim_line l = test_line(ABSIM_LAW_CURVE, 0.0, 20);
     l.curve = curve;
     l.ncurve = 5;
     absim_law_default_cdf(&l, 8, 1, 1.0, -1, -1.0, F);
@@ -153,7 +141,7 @@ static void test_laws_pd_multiplier(void **state)
 {
     (void)state;
     double F[13];
-    absim_line l = make_line(ABSIM_LAW_PD, 0.12, 12);
+    absim_line l = test_line(ABSIM_LAW_PD, 0.12, 12);
     absim_law_default_cdf(&l, 12, 1, 3.0, -1, -1.0, F);
     double h = 1.0 - pow(0.88, 1.0 / 12.0);
     for (int k = 1; k <= 12; k++)
@@ -170,9 +158,9 @@ static void test_laws_override(void **state)
 {
     (void)state;
     double F[25], G[25];
-    absim_line l = make_line(ABSIM_LAW_PD, 0.01, 24);
-    absim_line cdr = make_line(ABSIM_LAW_CDR, 0.08, 24);
-    absim_line sda = make_line(ABSIM_LAW_SDA, 200.0, 24);
+    absim_line l = test_line(ABSIM_LAW_PD, 0.01, 24);
+    absim_line cdr = test_line(ABSIM_LAW_CDR, 0.08, 24);
+    absim_line sda = test_line(ABSIM_LAW_SDA, 200.0, 24);
     absim_law_default_cdf(&l, 24, 1, 1.0, ABSIM_LAW_CDR, 0.08, F);
     absim_law_default_cdf(&cdr, 24, 1, 1.0, -1, -1.0, G);
     for (int k = 0; k <= 24; k++)
@@ -192,7 +180,7 @@ static void test_laws_prepay(void **state)
 {
     (void)state;
     double smm[TMAX + 1], q[TMAX + 1];
-    absim_line l = make_line(ABSIM_LAW_PD, 0.0, 360);
+    absim_line l = test_line(ABSIM_LAW_PD, 0.0, 360);
     l.prepay = ABSIM_PREPAY_CPR;
     l.prepay_value = 0.10;
     absim_law_prepay(&l, 12, 1, 1.0, smm);

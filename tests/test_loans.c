@@ -28,18 +28,6 @@
 
 #define SEED 20261201ULL
 
-static absim_line make_line(absim_default_law law, double value, int term)
-{
-    absim_line l;
-    memset(&l, 0, sizeof l);
-    l.count = 1;
-    l.balance = 1.0;
-    l.term = term;
-    l.law = law;
-    l.law_value = value;
-    return l;
-}
-
 static void test_loans_words(void **state)
 {
     (void)state;
@@ -99,16 +87,16 @@ static void build(absim_line_model *m, absim_loan_set *s, absim_copula cop, doub
         absim_line line;
         switch (l % 4) {
         case 0:
-            line = make_line(ABSIM_LAW_PD, 0.02 + 0.01 * l, 24 + 3 * l);
+            line = test_line(ABSIM_LAW_PD, 0.02 + 0.01 * l, 24 + 3 * l);
             break;
         case 1:
-            line = make_line(ABSIM_LAW_CDR, 0.05 + 0.02 * l, TT);
+            line = test_line(ABSIM_LAW_CDR, 0.05 + 0.02 * l, TT);
             break;
         case 2:
-            line = make_line(ABSIM_LAW_PD, 0.4, 12 + l);
+            line = test_line(ABSIM_LAW_PD, 0.4, 12 + l);
             break;
         default:
-            line = make_line(ABSIM_LAW_PD, 0.001 * (l + 1), TT);
+            line = test_line(ABSIM_LAW_PD, 0.001 * (l + 1), TT);
             break;
         }
         absim_law_default_cdf(&line, TT, 1, 1.0, -1, 0.0, F);

@@ -4,7 +4,13 @@
 #define ABSIM_TESTUTIL_H
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+
+#include "deal.h"
 
 /* Fail unless |a - b| <= tol, printing both values. */
 #define assert_close(a, b, tol)                                                                          \
@@ -16,5 +22,51 @@
             fail();                                                                                      \
         }                                                                                                \
     } while (0)
+
+/* A line of one loan of balance 1 with the given default law and term
+ * (every other field zero). */
+static inline absim_line test_line(absim_default_law law, double value, int term)
+{
+    absim_line l;
+    memset(&l, 0, sizeof l);
+    l.count = 1;
+    l.balance = 1.0;
+    l.term = term;
+    l.law = law;
+    l.law_value = value;
+    return l;
+}
+
+/* Chi-square statistic of the histogram obs[lo..hi] of N draws against
+ * Binomial(n, p) (gsl_ran_binomial_pdf), cells merged in order until each
+ * expects >= 20 draws, the remainder joining the last cell; [lo, hi] must
+ * hold all but a negligible mass (checked to 1e-7: gsl_ran_binomial_pdf
+ * is good to ~1e-9 at n = 1e6). Returns the statistic, df in *df. */
+static inline double test_chisq_binomial(const long *obs, long N, int64_t n, double p, int64_t lo, int64_t hi,
+                                         int *df)
+{
+    double stat = 0.0, eo = 0.0, ee = 0.0, last_o = 0.0, last_e = 0.0, total = 0.0;
+    int cells = 0;
+    for (int64_t j = lo; j <= hi; j++) {
+        double pj = gsl_ran_binomial_pdf((unsigned)j, p, (unsigned)n);
+        total += pj;
+        eo += (double)obs[j - lo];
+        ee += pj * (double)N;
+        if (ee >= 20.0) {
+            if (cells > 0)
+                stat += (last_o - last_e) * (last_o - last_e) / last_e;
+            last_o = eo;
+            last_e = ee;
+            cells++;
+            eo = ee = 0.0;
+        }
+    }
+    assert_close(total, 1.0, 1e-7);
+    last_o += eo;
+    last_e += ee;
+    stat += (last_o - last_e) * (last_o - last_e) / last_e;
+    *df = cells - 1;
+    return stat;
+}
 
 #endif
