@@ -306,6 +306,19 @@ static void start_totals(const absim_pool_plan *p, const double *r, absim_collat
     }
 }
 
+/* nd loans defaulting in period kd with start-of-kd balance at_default
+ * each and recovery-rate sum rec: their principal and loss by default
+ * period, their recovery cash in min(kd + lag, T). */
+static inline void record_defaults(absim_collateral *out, int T, int kd, int lag, double nd, double at_default,
+                                   double rec)
+{
+    const double cash = rec * at_default;
+    const int when = kd + lag < T ? kd + lag : T;
+    out->defaults[kd - 1] += nd * at_default;
+    out->recoveries[when - 1] += cash;
+    out->losses[kd - 1] += nd * at_default - cash;
+}
+
 void absim_pool_path(const absim_pool_plan *p, const double *r, const int64_t *defaults, const double *recovered,
                      absim_collateral *out)
 {
@@ -331,13 +344,8 @@ void absim_pool_path(const absim_pool_plan *p, const double *r, const int64_t *d
             double before = cum; /* defaulted before k */
             if (d[k - 1] > 0) {
                 double n = (double)d[k - 1];
-                double at_default = lb * fac[k - 1];  /* one loan's start-of-k balance */
-                double cash = rec[k - 1] * at_default;
-                int when = k + lag < T ? k + lag : T;
                 cum += n;
-                out->defaults[k - 1] += n * at_default;
-                out->recoveries[when - 1] += cash;
-                out->losses[k - 1] += n * at_default - cash;
+                record_defaults(out, T, k, lag, n, lb * fac[k - 1], rec[k - 1]); /* one loan's start-of-k balance */
             }
             double rate = absim_pool_line_rate(p, l, r[k - 1]);
             out->balance_start[k - 1] -= before * lb * fac[k - 1];
@@ -437,12 +445,8 @@ static void subtract_line(const absim_pool_plan *p, int l, const double *restric
         /* period kd: its defaults, then the subtraction with before != cum */
         const double before = cum, nd = (double)count[j];
         const double at_default = lb * fac[kd - 1];
-        const double cash = rec[j] * at_default;
-        const int when = kd + lag < T ? kd + lag : T;
         cum += nd;
-        out->defaults[kd - 1] += nd * at_default;
-        out->recoveries[when - 1] += cash;
-        out->losses[kd - 1] += nd * at_default - cash;
+        record_defaults(out, T, kd, lag, nd, at_default, rec[j]);
         if (kd <= live) {
             double rate = floating ? floored(r[kd - 1] + spread) : coupon;
             bs[kd - 1] -= before * lb * fac[kd - 1];
@@ -505,12 +509,8 @@ static void path_unfloored(const absim_pool_plan *p, const double *r, int nevent
             const double at_default =
                 kd <= P ? q[4 * (kd - 1)] : p->prof4[((size_t)l * (size_t)T + (size_t)(kd - 1)) * 4];
             const double before = cum, nd = (double)count[j];
-            const double cash = rec[j] * at_default;
-            const int when = kd + lag < T ? kd + lag : T;
             cum += nd;
-            out->defaults[kd - 1] += nd * at_default;
-            out->recoveries[when - 1] += cash;
-            out->losses[kd - 1] += nd * at_default - cash;
+            record_defaults(out, T, kd, lag, nd, at_default, rec[j]);
             if (kd <= live) {
                 double *a = acc + 4 * (kd - 1);
                 const double *b = q + 4 * (kd - 1);
