@@ -499,6 +499,24 @@ static void path_unfloored(const absim_pool_plan *p, const double *r, int nevent
         const int P = p->prof_periods;
         const double *restrict q = (p->prof4_cut ? p->prof4_cut : p->prof4) + (size_t)l * (size_t)P * 4;
         double *restrict acc = floating ? fl : fx;
+        if (count[j] == 1 && (j + 1 >= nevents || line[j + 1] != l)) {
+            /* one loan, one default (a loan tape): from kd on every value
+             * but kd's start balance goes, times exactly 1 (the same bits
+             * as the general code below, in one straight loop) */
+            const int kd = period[j];
+            const double at_default =
+                kd <= P ? q[4 * (kd - 1)] : p->prof4[((size_t)l * (size_t)T + (size_t)(kd - 1)) * 4];
+            record_defaults(out, T, kd, lag, 1.0, at_default, rec[j]);
+            if (kd <= live) {
+                if (floating)
+                    dfl[kd - 1] += at_default;
+                sub_scaled(acc + 4 * (kd - 1) + 1, q + 4 * (kd - 1) + 1, 1.0, 4 * (live - kd + 1) - 1);
+            }
+            if (cut == T)
+                end_T -= p->end_loan[l];
+            j++;
+            continue;
+        }
         double cum = 0.0; /* loans defaulted by the end of k */
         for (;; j++) {
             const int last_event = j + 1 >= nevents || line[j + 1] != l;
