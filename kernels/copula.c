@@ -356,11 +356,22 @@ static int64_t sample_binomial(const absim_line_model *m, double s, double mix, 
     return n;
 }
 
+int absim_recovery_beta_shapes(double mean, double stdev, double *a, double *b)
+{
+    if (!(stdev > 0.0 && mean > 0.0 && mean < 1.0))
+        return 0;
+    const double k = mean * (1.0 - mean) / (stdev * stdev) - 1.0;
+    if (!(k > 0.0))
+        return 0;
+    *a = mean * k;
+    *b = (1.0 - mean) * k;
+    return 1;
+}
+
 int absim_recovery_is_fixed(double mean, double stdev)
 {
-    if (stdev > 0.0 && mean > 0.0 && mean < 1.0)
-        return !(mean * (1.0 - mean) / (stdev * stdev) - 1.0 > 0.0);
-    return 1;
+    double a, b;
+    return !absim_recovery_beta_shapes(mean, stdev, &a, &b);
 }
 
 int64_t absim_line_sample_defaults(const absim_line_model *m, const absim_factors *f, absim_rng *rng,
@@ -377,20 +388,16 @@ int64_t absim_line_sample_defaults(const absim_line_model *m, const absim_factor
 
 double absim_recovery_draw(double mean, double stdev, double loading, double haircut, double zg, absim_rng *rng)
 {
-    double rate = mean;
-    if (stdev > 0.0 && mean > 0.0 && mean < 1.0) {
-        double k = mean * (1.0 - mean) / (stdev * stdev) - 1.0;
-        if (k > 0.0) {
-            double alpha = mean * k, beta = (1.0 - mean) * k;
-            if (loading > 0.0) {
-                double a = loading < 1.0 ? loading : 1.0;
-                double z = a * zg + sqrt(1.0 - a * a) * absim_rng_gaussian_icdf(rng);
-                rate = gsl_cdf_beta_Pinv(gsl_cdf_ugaussian_P(z), alpha, beta);
-            } else {
-                gsl_rng g;
-                absim_rng_bind_gsl(&g, rng);
-                rate = gsl_ran_beta(&g, alpha, beta);
-            }
+    double rate = mean, alpha, beta;
+    if (absim_recovery_beta_shapes(mean, stdev, &alpha, &beta)) {
+        if (loading > 0.0) {
+            double a = loading < 1.0 ? loading : 1.0;
+            double z = a * zg + sqrt(1.0 - a * a) * absim_rng_gaussian_icdf(rng);
+            rate = gsl_cdf_beta_Pinv(gsl_cdf_ugaussian_P(z), alpha, beta);
+        } else {
+            gsl_rng g;
+            absim_rng_bind_gsl(&g, rng);
+            rate = gsl_ran_beta(&g, alpha, beta);
         }
     }
     rate *= 1.0 - haircut;

@@ -77,6 +77,12 @@ double absim_copula_phi(double x);
 int64_t absim_line_sample_defaults(const absim_line_model *m, const absim_factors *f, absim_rng *rng,
                                    int64_t *defaults);
 
+/* The Beta shapes of a recovery law with this mean and standard
+ * deviation: k = mean (1 - mean) / stdev^2 - 1, a = mean k, b = (1 - mean)
+ * k. Returns 1 and sets *a, *b when the law is random (stdev > 0,
+ * 0 < mean < 1, k > 0), 0 when the rate is fixed at the mean. */
+int absim_recovery_beta_shapes(double mean, double stdev, double *a, double *b);
+
 /* 1 when absim_recovery_draw() with these parameters draws nothing (the
  * rate is fixed at mean x (1 - haircut), clamped), 0 otherwise. */
 int absim_recovery_is_fixed(double mean, double stdev);

@@ -56,7 +56,7 @@ static double scenario_sector_loading(const absim_deal *deal, const absim_scenar
     return deal->sector_loading ? deal->sector_loading[s] : 0.0;
 }
 
-/* Beta shapes of a random recovery (absim_recovery_draw's), by line. */
+/* Beta shapes of a random recovery (absim_recovery_beta_shapes), by line. */
 typedef struct {
     double a, b;
     int line;
@@ -89,11 +89,11 @@ static int prepare_recovery_laws(absim_sim_plan *p)
     }
     for (int l = 0; l < p->nlines; l++) {
         p->rec_law[l] = -1;
-        const double mean = p->pool.rec_mean[l], sd = p->pool.rec_stdev[l];
-        if (p->rec_fixed[l] || p->pool.rec_loading[l] > 0.0)
+        double a, b;
+        if (p->pool.rec_loading[l] > 0.0 ||
+            !absim_recovery_beta_shapes(p->pool.rec_mean[l], p->pool.rec_stdev[l], &a, &b))
             continue;
-        const double k = mean * (1.0 - mean) / (sd * sd) - 1.0; /* > 0: not fixed */
-        sh[n++] = (rec_shape){mean * k, (1.0 - mean) * k, l};
+        sh[n++] = (rec_shape){a, b, l};
     }
     qsort(sh, (size_t)n, sizeof *sh, rec_shape_cmp);
     int distinct = 0;
