@@ -41,6 +41,10 @@ assert d["paths"]==1000 and d["scenario"]=="base"
 check "threads 1" expect_code 0 "$absim" run --paths 3000 --threads 1 --quiet -o t1.h5
 check "threads 2" expect_code 0 "$absim" run --paths 3000 --threads 2 --quiet -o t2.h5
 check "threads bitwise" $py "$src/tests/h5same.py" t1.h5 t2.h5
+# ... also for a loan tape (one-loan lines: batched latent draws, Beta recoveries)
+check "tape threads 1" expect_code 0 "$absim" run "$src/configs/clo.yaml" --paths 2000 --threads 1 --quiet -o c1.h5
+check "tape threads 2" expect_code 0 "$absim" run "$src/configs/clo.yaml" --paths 2000 --threads 2 --quiet -o c2.h5
+check "tape threads bitwise" $py "$src/tests/h5same.py" c1.h5 c2.h5
 
 # Same seed, different path count: the first paths are the same paths.
 check "prefix paths" expect_code 0 "$absim" run --paths 1000 --threads 2 --quiet -o p1.h5
