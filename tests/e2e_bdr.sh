@@ -6,9 +6,7 @@
 set -u
 absim=$1 src=$2 dir=$3
 rm -rf "$dir" && mkdir -p "$dir" && cd "$dir" || exit 1
-py=/usr/bin/python3
-fails=0 passes=0
-check() { local name=$1; shift; if "$@"; then passes=$((passes+1)); else echo "FAIL: $name"; fails=$((fails+1)); fi; }
+. "$src/tests/lib_e2e.sh"
 cfg="$src/configs/default.yaml"
 
 "$absim" bdr "$cfg" --paths 4000 --format json > bdr.json 2>err.txt

@@ -5,17 +5,7 @@
 set -u
 absim=$1 src=$2 dir=$3
 rm -rf "$dir" && mkdir -p "$dir" && cd "$dir" || exit 1
-py=/usr/bin/python3
-fails=0 passes=0
-check() { # check NAME COMMAND...
-  local name=$1; shift
-  if "$@"; then passes=$((passes+1)); else echo "FAIL: $name"; fails=$((fails+1)); fi
-}
-expect_code() { # expect_code CODE COMMAND...
-  local want=$1; shift
-  "$@" >out.txt 2>err.txt; local got=$?
-  if [ "$got" != "$want" ]; then echo "  exit $got, expected $want: $*"; sed 's/^/  | /' err.txt | head -5; return 1; fi
-}
+. "$src/tests/lib_e2e.sh"
 
 # Default deal, no CONFIG: table on stdout, results file in the cwd.
 check "run default" expect_code 0 "$absim" run --paths 2000 --quiet

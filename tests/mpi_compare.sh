@@ -6,11 +6,9 @@
 set -u
 absim=$1 src=$2 dir=$3 absim_mpi=$4
 rm -rf "$dir" && mkdir -p "$dir" && cd "$dir" || exit 1
-py=/usr/bin/python3
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 export OMPI_MCA_btl_vader_single_copy_mechanism=none
-fails=0 passes=0
-check() { local name=$1; shift; if "$@"; then passes=$((passes+1)); else echo "FAIL: $name"; fails=$((fails+1)); fi; }
+. "$src/tests/lib_e2e.sh"
 same() { $py "$src/tests/h5same.py" "$1" "$2"; }
 cfg="$src/configs/default.yaml"
 "$absim" run "$cfg" --paths 5000 --threads 2 --quiet -o plain.h5 >/dev/null
