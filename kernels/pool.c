@@ -30,13 +30,14 @@ int absim_collateral_alloc(absim_collateral *c, int T)
     c->interest = calloc(n, sizeof(double));
     c->sched_principal = calloc(n, sizeof(double));
     c->prepayments = calloc(n, sizeof(double));
+    c->principal = calloc(n, sizeof(double));
     c->defaults = calloc(n, sizeof(double));
     c->recoveries = calloc(n, sizeof(double));
     c->losses = calloc(n, sizeof(double));
     c->pending = calloc(n, sizeof(double));
-    c->work = calloc(9 * n, sizeof(double));
+    c->work = calloc(5 * n, sizeof(double));
     if (!c->work || !c->balance_start || !c->balance_end || !c->interest || !c->sched_principal || !c->prepayments ||
-        !c->defaults || !c->recoveries || !c->losses || !c->pending) {
+        !c->principal || !c->defaults || !c->recoveries || !c->losses || !c->pending) {
         absim_collateral_free(c);
         return absim_error_set(ABSIM_ENOMEM, "out of memory allocating collateral for %d periods", T);
     }
@@ -50,6 +51,7 @@ void absim_collateral_free(absim_collateral *c)
     free(c->interest);
     free(c->sched_principal);
     free(c->prepayments);
+    free(c->principal);
     free(c->defaults);
     free(c->recoveries);
     free(c->losses);
@@ -97,18 +99,18 @@ void absim_pool_set_horizon(absim_pool_plan *p, int horizon)
     /* the profiles are read up to the horizon + 1 (its end balance): a
      * copy of just those periods keeps the path loop's table small */
     const int keep = p->horizon < p->T ? p->horizon + 1 : p->T;
-    free(p->prof4_cut);
-    p->prof4_cut = NULL;
+    free(p->prof2_cut);
+    p->prof2_cut = NULL;
     p->prof_periods = p->T;
     if (keep >= p->T)
         return;
-    double *cut = malloc((size_t)p->nlines * (size_t)keep * 4 * sizeof *cut);
+    double *cut = malloc((size_t)p->nlines * (size_t)keep * 2 * sizeof *cut);
     if (!cut) /* not needed for correctness: read the full table */
         return;
     for (int l = 0; l < p->nlines; l++)
-        memcpy(cut + (size_t)l * (size_t)keep * 4, p->prof4 + (size_t)l * (size_t)p->T * 4,
-               (size_t)keep * 4 * sizeof *cut);
-    p->prof4_cut = cut;
+        memcpy(cut + (size_t)l * (size_t)keep * 2, p->prof2 + (size_t)l * (size_t)p->T * 2,
+               (size_t)keep * 2 * sizeof *cut);
+    p->prof2_cut = cut;
     p->prof_periods = keep;
 }
 
@@ -139,11 +141,11 @@ void absim_pool_plan_free(absim_pool_plan *p)
     free(p->total_float_balance);
     free(p->total_float_spread);
     free(p->live);
-    free(p->prof4);
-    free(p->prof4_cut);
-    free(p->end_loan);
-    free(p->total4_fixed);
-    free(p->total4_float);
+    free(p->prof2);
+    free(p->prof2_cut);
+    free(p->bal);
+    free(p->total_principal);
+    free(p->total_interest2);
     memset(p, 0, sizeof *p);
 }
 
@@ -179,17 +181,17 @@ int absim_pool_plan_init(absim_pool_plan *p, const absim_deal *deal, double cpr_
     p->total_float_balance = calloc((size_t)T, sizeof *p->total_float_balance);
     p->total_float_spread = calloc((size_t)T, sizeof *p->total_float_spread);
     p->live = calloc(L, sizeof *p->live);
-    p->prof4 = calloc(L * (size_t)T * 4, sizeof *p->prof4);
-    p->end_loan = calloc(L, sizeof *p->end_loan);
-    p->total4_fixed = calloc((size_t)T * 4, sizeof *p->total4_fixed);
-    p->total4_float = calloc((size_t)T * 4, sizeof *p->total4_float);
+    p->prof2 = calloc(L * (size_t)T * 2, sizeof *p->prof2);
+    p->bal = calloc(L * (size_t)T, sizeof *p->bal);
+    p->total_principal = calloc((size_t)T, sizeof *p->total_principal);
+    p->total_interest2 = calloc((size_t)T, sizeof *p->total_interest2);
     sch = malloc(P * sizeof *sch);
     smm = malloc(P * sizeof *smm);
     if (!p->count || !p->loan_balance || !p->floating || !p->coupon || !p->spread || !p->lag || !p->rec_mean ||
         !p->rec_stdev || !p->rec_loading || !p->factor || !p->sched || !p->prepay || !p->total_start ||
         !p->total_end || !p->total_sched || !p->total_prepay || !p->total_fixed_interest ||
-        !p->total_float_balance || !p->total_float_spread || !p->live || !p->prof4 || !p->end_loan ||
-        !p->total4_fixed || !p->total4_float || !sch || !smm) {
+        !p->total_float_balance || !p->total_float_spread || !p->live || !p->prof2 || !p->bal ||
+        !p->total_principal || !p->total_interest2 || !sch || !smm) {
         rc = absim_error_set(ABSIM_ENOMEM, "out of memory preparing the pool (%d lines, %d periods)", deal->nlines, T);
         goto cleanup;
     }
@@ -248,18 +250,15 @@ int absim_pool_plan_init(absim_pool_plan *p, const absim_deal *deal, double cpr_
             }
         }
         const double lb = p->loan_balance[l], c = line->floating ? line->spread : line->coupon;
-        double *pr4 = p->prof4 + (size_t)l * (size_t)T * 4, *tot = line->floating ? p->total4_float : p->total4_fixed;
+        double *pr2 = p->prof2 + (size_t)l * (size_t)T * 2, *bl = p->bal + (size_t)l * (size_t)T;
         for (int k = 1; k <= T; k++) {
-            double *q = pr4 + 4 * (k - 1);
-            q[0] = lb * fac[k - 1];
-            q[1] = lb * sc[k];
-            q[2] = lb * pp[k];
-            q[3] = lb * fac[k - 1] * c * p->dt;
-            for (int j = 0; j < 4; j++)
-                tot[4 * (k - 1) + j] += (double)count * q[j];
+            double *q = pr2 + 2 * (k - 1);
+            bl[k - 1] = lb * fac[k - 1];
+            q[0] = lb * (sc[k] + pp[k]);
+            q[1] = lb * fac[k - 1] * c * p->dt;
+            p->total_principal[k - 1] += (double)count * q[0];
+            p->total_interest2[k - 1] += (double)count * q[1];
         }
-        p->end_loan[l] = lb * fac[T];
-        p->total_end_T += (double)count * p->end_loan[l];
     }
     if (p->nfloating == 0)
         p->min_spread = 0.0;
@@ -289,7 +288,7 @@ static double pool_interest(const absim_pool_plan *p, int k, double rk)
     return interest;
 }
 
-static void finish(int T, absim_collateral *out);
+static void finish(int T, int split, absim_collateral *out);
 
 /* The no-default pool totals of the path's rate path. */
 static void start_totals(const absim_pool_plan *p, const double *r, absim_collateral *out)
@@ -356,7 +355,7 @@ void absim_pool_path(const absim_pool_plan *p, const double *r, const int64_t *d
         }
     }
 
-    finish(T, out);
+    finish(T, 1, out);
 }
 
 /* fmax(0, x), inline where x > 0 (the same value in every libm). */
@@ -459,21 +458,26 @@ static void subtract_line(const absim_pool_plan *p, int l, const double *restric
     }
 }
 
-/* a[i] -= c x b[i], i < n: the subtraction of one line's profile over a
- * stretch of periods (4 values a period). */
-static inline void sub_scaled(double *restrict a, const double *restrict b, double c, int n)
+/* a[i] += c x b[i], i < n: one line's profile over a run of periods
+ * (c = its defaulted loans), the pool's hot loop. */
+static inline void add_scaled(double *restrict a, const double *restrict b, double c, int n)
 {
     for (int i = 0; i < n; i++)
-        a[i] -= c * b[i];
+        a[i] += c * b[i];
 }
 
 /* The path when no floating coupon is floored (r_k + spread > 0 for every
- * floating line and k). Fixed and floating lines are accumulated apart,
- * 4 values a period (start balance, scheduled principal, prepayments,
- * coupon or spread interest); a floating line's index interest is
- * r_k dt x its performing balance, which is its start balance less its
- * period-k defaults. The end balance of k is the start balance of k+1. */
-/* Element-wise arithmetic only (no reductions, no contraction: GCC's
+ * floating line and k). What the defaulted loans would have paid is
+ * accumulated from per-loan profiles, 2 values a period (principal, and
+ * coupon or spread interest), fixed and floating lines apart, and taken
+ * from the no-default totals at the end. Balances need no profile: a
+ * loan's balance at the start of k > kd is its balance at kd less the
+ * principal it would have paid in kd .. k-1, so the removed balance at the
+ * start of k is the running sum over earlier periods of defaults less that
+ * principal. A floating line's index interest is r_k dt x its performing
+ * balance (start balance less period-k defaults). The end balance of k is
+ * the start balance of k+1.
+ * Element-wise arithmetic only (no reductions, no contraction: GCC's
  * "avx2" target does not enable FMA), so the AVX2 clone gives bitwise the
  * same result as the baseline one. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
@@ -483,37 +487,30 @@ static void path_unfloored(const absim_pool_plan *p, const double *r, int nevent
                            const int *period, const int64_t *count, const double *rec, absim_collateral *out)
 {
     const int T = p->T;
-    double *fx = out->work, *fl = fx + 4 * (size_t)T, *dfl = fl + 4 * (size_t)T;
-    memcpy(fx, p->total4_fixed, 4 * (size_t)T * sizeof *fx);
-    memcpy(fl, p->total4_float, 4 * (size_t)T * sizeof *fl);
-    memset(dfl, 0, (size_t)T * sizeof *dfl);
+    double *fx = out->work, *fl = fx + 2 * (size_t)T, *dfl = fl + 2 * (size_t)T;
+    memset(fx, 0, 5 * (size_t)T * sizeof *fx);
     memset(out->defaults, 0, (size_t)T * sizeof *out->defaults);
     memset(out->recoveries, 0, (size_t)T * sizeof *out->recoveries);
     memset(out->losses, 0, (size_t)T * sizeof *out->losses);
-    double end_T = p->total_end_T;
     /* balance_end of the horizon is the start balance of the period after */
     const int cut = p->horizon < T ? p->horizon + 1 : T;
+    const int P = p->prof_periods;
+    const double *prof = p->prof2_cut ? p->prof2_cut : p->prof2;
     for (int j = 0; j < nevents;) {
         const int l = line[j], lag = p->lag[l], floating = p->floating[l];
         const int live = p->live[l] < cut ? p->live[l] : cut;
-        const int P = p->prof_periods;
-        const double *restrict q = (p->prof4_cut ? p->prof4_cut : p->prof4) + (size_t)l * (size_t)P * 4;
+        const double *restrict q = prof + (size_t)l * (size_t)P * 2, *restrict bl = p->bal + (size_t)l * (size_t)T;
         double *restrict acc = floating ? fl : fx;
         if (count[j] == 1 && (j + 1 >= nevents || line[j + 1] != l)) {
-            /* one loan, one default (a loan tape): from kd on every value
-             * but kd's start balance goes, times exactly 1 (the same bits
-             * as the general code below, in one straight loop) */
+            /* one loan, one default (a loan tape): one straight loop */
             const int kd = period[j];
-            const double at_default =
-                kd <= P ? q[4 * (kd - 1)] : p->prof4[((size_t)l * (size_t)T + (size_t)(kd - 1)) * 4];
+            const double at_default = bl[kd - 1];
             record_defaults(out, T, kd, lag, 1.0, at_default, rec[j]);
             if (kd <= live) {
                 if (floating)
                     dfl[kd - 1] += at_default;
-                sub_scaled(acc + 4 * (kd - 1) + 1, q + 4 * (kd - 1) + 1, 1.0, 4 * (live - kd + 1) - 1);
+                add_scaled(acc + 2 * (kd - 1), q + 2 * (kd - 1), 1.0, 2 * (live - kd + 1));
             }
-            if (cut == T)
-                end_T -= p->end_loan[l];
             j++;
             continue;
         }
@@ -521,48 +518,35 @@ static void path_unfloored(const absim_pool_plan *p, const double *r, int nevent
         for (;; j++) {
             const int last_event = j + 1 >= nevents || line[j + 1] != l;
             const int kd = period[j];
-            /* period kd: its defaults; the start balance keeps them (a
-             * default after the cut table's periods: its balance from the
-             * full table) */
-            const double at_default =
-                kd <= P ? q[4 * (kd - 1)] : p->prof4[((size_t)l * (size_t)T + (size_t)(kd - 1)) * 4];
-            const double before = cum, nd = (double)count[j];
+            const double nd = (double)count[j], at_default = bl[kd - 1];
             cum += nd;
             record_defaults(out, T, kd, lag, nd, at_default, rec[j]);
-            if (kd <= live) {
-                double *a = acc + 4 * (kd - 1);
-                const double *b = q + 4 * (kd - 1);
-                if (floating)
-                    dfl[kd - 1] += nd * at_default;
-                a[0] -= before * b[0];
-                a[1] -= cum * b[1];
-                a[2] -= cum * b[2];
-                a[3] -= cum * b[3];
-            }
-            /* periods kd+1 .. (next default - 1), up to live: no default */
-            const int k = kd + 1;
+            if (floating && kd <= live)
+                dfl[kd - 1] += nd * at_default;
+            /* periods kd .. (next default - 1), up to live: cum loans */
             const int next = last_event ? T + 1 : period[j + 1];
             const int stop = next - 1 < live ? next - 1 : live;
-            if (k <= stop)
-                sub_scaled(acc + 4 * (k - 1), q + 4 * (k - 1), cum, 4 * (stop - k + 1));
+            if (kd <= stop)
+                add_scaled(acc + 2 * (kd - 1), q + 2 * (kd - 1), cum, 2 * (stop - kd + 1));
             if (last_event)
                 break;
         }
-        if (cut == T)
-            end_T -= cum * p->end_loan[l];
         j++;
     }
     const double dt = p->dt;
+    double gone = 0.0, gone_fl = 0.0; /* balance removed by defaults at the start of k: all, floating */
     for (int k = 0; k < T; k++) {
-        const double *a = fx + 4 * k, *b = fl + 4 * k;
-        out->balance_start[k] = a[0] + b[0];
-        out->sched_principal[k] = a[1] + b[1];
-        out->prepayments[k] = a[2] + b[2];
-        out->interest[k] = a[3] + b[3] + r[k] * dt * (b[0] - dfl[k]);
+        const double *a = fx + 2 * k, *b = fl + 2 * k, prin = a[0] + b[0];
+        const double fl_start = p->total_float_balance[k] - gone_fl;
+        out->balance_start[k] = p->total_start[k] - gone;
+        out->principal[k] = p->total_principal[k] - prin;
+        out->interest[k] = p->total_interest2[k] - (a[1] + b[1]) + r[k] * dt * (fl_start - dfl[k]);
+        gone += out->defaults[k] - prin;
+        gone_fl += dfl[k] - b[0];
     }
     for (int k = 0; k + 1 < T; k++)
         out->balance_end[k] = out->balance_start[k + 1];
-    out->balance_end[T - 1] = end_T;
+    out->balance_end[T - 1] = p->total_end[T - 1] - gone;
 }
 
 void absim_pool_path_events(const absim_pool_plan *p, const double *r, int nevents, const int *line,
@@ -575,7 +559,7 @@ void absim_pool_path_events(const absim_pool_plan *p, const double *r, int neven
             positive = 0;
     if (positive) {
         path_unfloored(p, r, nevents, line, period, count, rec, out);
-        finish(p->T, out);
+        finish(p->T, 0, out);
         return;
     }
     start_totals(p, r, out);
@@ -586,12 +570,13 @@ void absim_pool_path_events(const absim_pool_plan *p, const double *r, int neven
         subtract_line(p, line[j], r, positive, e - j, period + j, count + j, rec + j, out);
         j = e;
     }
-    finish(p->T, out);
+    finish(p->T, 1, out);
 }
 
 /* Clamp rounding below zero; pending = recovery cash of loans defaulted
- * by k (defaults - losses, by default period) not yet received. */
-static void finish(int T, absim_collateral *out)
+ * by k (defaults - losses, by default period) not yet received; principal
+ * = scheduled + prepaid when `split` (both formed), else already formed. */
+static void finish(int T, int split, absim_collateral *out)
 {
     double drawn = 0.0, received = 0.0;
     for (int k = 1; k <= T; k++) {
@@ -605,9 +590,15 @@ static void finish(int T, absim_collateral *out)
             out->balance_end[k - 1] = 0.0;
         if (out->interest[k - 1] < 0.0)
             out->interest[k - 1] = 0.0;
+        if (!split) {
+            if (out->principal[k - 1] < 0.0)
+                out->principal[k - 1] = 0.0;
+            continue;
+        }
         if (out->sched_principal[k - 1] < 0.0)
             out->sched_principal[k - 1] = 0.0;
         if (out->prepayments[k - 1] < 0.0)
             out->prepayments[k - 1] = 0.0;
+        out->principal[k - 1] = out->sched_principal[k - 1] + out->prepayments[k - 1];
     }
 }

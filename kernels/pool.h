@@ -31,13 +31,16 @@ typedef struct {
     double *interest;         /* interest collected in k */
     double *sched_principal;  /* scheduled principal collected in k */
     double *prepayments;      /* prepaid principal collected in k */
+    double *principal;        /* principal collected in k: scheduled + prepaid (what the
+                               * waterfall reads; absim_pool_path_events forms only this sum,
+                               * see there) */
     double *defaults;         /* principal of loans defaulting in k */
     double *recoveries;       /* recovery cash received in k */
     double *losses;           /* defaulted principal less its recovery, by default period */
     double *pending;          /* value at end of k of loans defaulted by k and awaiting
                                * recovery: their recoveries still to come (what a clean-up
                                * call in k sells them for); 0 at T */
-    double *work;             /* scratch of absim_pool_path_events (9 T) */
+    double *work;             /* scratch of absim_pool_path_events (5 T) */
 } absim_collateral;
 
 int absim_collateral_alloc(absim_collateral *c, int T);
@@ -77,18 +80,17 @@ typedef struct {
     double *total_float_spread;      /* sum floating balance x spread x dt */
     int *live;                 /* per line: last period k whose profile is non-zero (0 from
                                 * there on: nothing left to subtract after it) */
-    /* the same profiles scaled to one loan, 4 per period for one straight
-     * loop: prof4[(l*T + k-1)*4 + j] = loan balance x (factor[k-1],
-     * sched[k], prepay[k], factor[k-1] x c x dt), c = coupon (fixed) or
-     * spread (floating) */
-    double *prof4;
-    double *prof4_cut;         /* with a horizon < T - 1: prof4's periods 1 .. horizon+1 only
+    /* the same profiles scaled to one loan, 2 per period for one straight
+     * loop: prof2[(l*T + k-1)*2 + j] = loan balance x (sched[k] +
+     * prepay[k], factor[k-1] x c x dt), c = coupon (fixed) or spread
+     * (floating); bal[l*T + k-1] = loan balance x factor[k-1] */
+    double *prof2;
+    double *prof2_cut;         /* with a horizon < T - 1: prof2's periods 1 .. horizon+1 only
                                 * (a denser table for the path loop), else NULL */
     int prof_periods;          /* periods per line of the table the path reads */
-    double *end_loan;          /* per line: loan balance x factor[T] */
-    double *total4_fixed;      /* 4 T: sum over fixed lines of count x prof4 */
-    double *total4_float;      /* 4 T: the same over floating lines */
-    double total_end_T;        /* sum over lines of count x end_loan */
+    double *bal;
+    double *total_principal;   /* T: sum over lines of count x prof2[.][0] */
+    double *total_interest2;   /* T: sum over lines of count x prof2[.][1] */
     int horizon;               /* periods after it are not reduced by defaults (T by
                                 * default; see absim_pool_set_horizon) */
     int nfloating;             /* lines with a floating coupon */
@@ -101,12 +103,14 @@ int absim_pool_plan_init(absim_pool_plan *p, const absim_deal *deal, double cpr_
 void absim_pool_plan_free(absim_pool_plan *p);
 
 /* Promise that nobody reads balance_start, balance_end, interest,
- * sched_principal or prepayments of periods after `horizon` (1..T): for
- * example a waterfall whose clean-up call is certain by then, because the
- * no-default balance is already below the call level and defaults only
- * lower it. absim_pool_path_events() then leaves those periods at their
- * no-default values on paths without floored coupons (defaults,
- * recoveries, losses and pending stay complete). */
+ * principal, sched_principal or prepayments of periods after `horizon`
+ * (1..T; balance_end of `horizon` itself is read): for example a waterfall
+ * whose clean-up call is certain by then, because the no-default balance
+ * is already below the call level and defaults only lower it.
+ * absim_pool_path_events() then stops reducing those periods for defaults
+ * on paths without floored coupons: their values are unspecified, the
+ * earlier periods' bitwise unchanged (defaults, recoveries, losses and
+ * pending stay complete). */
 void absim_pool_set_horizon(absim_pool_plan *p, int horizon);
 
 /* Annual coupon rate of line l in period k given r_k: fixed coupon, or
@@ -132,10 +136,13 @@ void absim_pool_path(const absim_pool_plan *p, const double *r, const int64_t *d
  * period order, one event per (line, period). The result equals
  * absim_pool_path() on the equivalent dense arrays up to rounding (when
  * no floating coupon is floored on the path, the sums are formed in
- * another order: per-loan profiles, 4 values a period, subtracted in one
- * straight loop; otherwise bitwise). Cost O(T + sum over defaulting lines
- * of their live periods from the first default on); lines without
- * defaults cost nothing. */
+ * another order: per-loan profiles of principal and interest, 2 values a
+ * period, accumulated in one straight loop, and the balances as running
+ * sums of defaults less the principal those loans would have paid;
+ * otherwise bitwise). Only `principal` is formed, not its scheduled /
+ * prepaid split: sched_principal and prepayments are left unspecified.
+ * Cost O(T + sum over defaulting lines of their live periods from the
+ * first default on); lines without defaults cost nothing. */
 void absim_pool_path_events(const absim_pool_plan *p, const double *r, int nevents, const int *line,
                             const int *period, const int64_t *count, const double *rec, absim_collateral *out);
 

@@ -160,6 +160,8 @@ int absim_stdformula_run(const absim_deal *deal, const absim_stdformula_assumpti
             }
         }
     }
+    for (int k = 0; k < T; k++)
+        c->principal[k] = c->sched_principal[k] + c->prepayments[k];
 
 cleanup:
     free(sch);

@@ -297,7 +297,7 @@ double absim_waterfall_run(const absim_waterfall_plan *w, const absim_collateral
     const int iso_from = (w->isolation && originator_default > 0) ? originator_default : T + 1;
     const int nonneg = w->notes_nonneg;
     const double *balance_start = c->balance_start, *balance_end = c->balance_end, *pending = c->pending;
-    const double *interest = c->interest, *sched_principal = c->sched_principal, *prepayments = c->prepayments;
+    const double *interest = c->interest, *collected = c->principal;
     const double *recoveries = c->recoveries, *defaults = c->defaults;
     double bal[ABSIM_MAX_TRANCHES], carried[ABSIM_MAX_TRANCHES], missed[ABSIM_MAX_TRANCHES];
     double due[ABSIM_MAX_TRANCHES], disc[ABSIM_MAX_TRANCHES], pv[ABSIM_MAX_TRANCHES];
@@ -330,7 +330,7 @@ double absim_waterfall_run(const absim_waterfall_plan *w, const absim_collateral
 
         /* 0. Collections and what an originator default takes from them. */
         double sale_perf = last ? perf_end : 0.0, sale_rec = last ? pending[i] : 0.0;
-        double gross = interest[i] + sched_principal[i] + prepayments[i] + recoveries[i] + sale_perf + sale_rec;
+        double gross = interest[i] + collected[i] + recoveries[i] + sale_perf + sale_rec;
         double received = gross, lost_k = 0.0;
         int backup = 0;
         if (k >= iso_from) {

@@ -147,6 +147,7 @@ static void test_isolation_commingling_by_hand(void **state)
         c.sched_principal[i] = i < 3 ? 9000.0 : start;
         c.prepayments[i] = c.defaults[i] = c.recoveries[i] = c.losses[i] = c.pending[i] = 0.0;
         c.balance_end[i] = start - c.sched_principal[i];
+        c.principal[i] = c.sched_principal[i];
         start = c.balance_end[i];
     }
     double r[4] = {0, 0, 0, 0};

@@ -216,8 +216,7 @@ static void test_pool_matches_naive(void **state)
                 assert_true(hz.balance_start[k] == ev.balance_start[k]);
                 assert_true(hz.balance_end[k] == ev.balance_end[k]);
                 assert_true(hz.interest[k] == ev.interest[k]);
-                assert_true(hz.sched_principal[k] == ev.sched_principal[k]);
-                assert_true(hz.prepayments[k] == ev.prepayments[k]);
+                assert_true(hz.principal[k] == ev.principal[k]);
             }
             assert_true(hz.defaults[k] == ev.defaults[k]);
             assert_true(hz.recoveries[k] == ev.recoveries[k]);
@@ -231,8 +230,8 @@ static void test_pool_matches_naive(void **state)
             assert_close(ev.balance_start[k], want.balance_start[k], tol);
             assert_close(ev.balance_end[k], want.balance_end[k], tol);
             assert_close(ev.interest[k], want.interest[k], tol);
-            assert_close(ev.sched_principal[k], want.sched_principal[k], tol);
-            assert_close(ev.prepayments[k], want.prepayments[k], tol);
+            assert_close(ev.principal[k], want.sched_principal[k] + want.prepayments[k], tol);
+            assert_close(ev.balance_start[k] - ev.defaults[k] - ev.principal[k], ev.balance_end[k], tol);
             assert_close(ev.defaults[k], want.defaults[k], tol);
             assert_close(ev.recoveries[k], want.recoveries[k], tol);
             assert_close(ev.losses[k], want.losses[k], tol);
@@ -242,6 +241,7 @@ static void test_pool_matches_naive(void **state)
             assert_close(got.interest[k], want.interest[k], tol);
             assert_close(got.sched_principal[k], want.sched_principal[k], tol);
             assert_close(got.prepayments[k], want.prepayments[k], tol);
+            assert_true(got.principal[k] == got.sched_principal[k] + got.prepayments[k]);
             assert_close(got.defaults[k], want.defaults[k], tol);
             assert_close(got.recoveries[k], want.recoveries[k], tol);
             assert_close(got.losses[k], want.losses[k], tol);

@@ -293,6 +293,7 @@ static void test_waterfall_hand_deal(void **state)
         c.interest[k] = interest[k];
         c.sched_principal[k] = sched[k];
         c.prepayments[k] = prepay[k];
+        c.principal[k] = sched[k] + prepay[k];
         c.defaults[k] = defaults[k];
         c.recoveries[k] = recov[k];
         c.losses[k] = k == 1 ? 15.0 : 0.0;
@@ -408,7 +409,7 @@ static void collateral_single(absim_collateral *c, int T, double pool, int k, do
         c->balance_end[i] = i < k - 1 ? pool : 0.0;
         c->interest[i] = c->prepayments[i] = c->defaults[i] = c->recoveries[i] = c->losses[i] = c->pending[i] =
             0.0;
-        c->sched_principal[i] = i == k - 1 ? amount : 0.0;
+        c->sched_principal[i] = c->principal[i] = i == k - 1 ? amount : 0.0;
     }
 }
 
@@ -469,7 +470,7 @@ static void test_waterfall_floating_and_shortfall(void **state)
         c.balance_start[k] = 100.0;
         c.balance_end[k] = k < 2 ? 100.0 : 0.0;
         c.interest[k] = (r[k] + 0.02) * 100.0;
-        c.sched_principal[k] = k == 2 ? 100.0 : 0.0;
+        c.sched_principal[k] = c.principal[k] = k == 2 ? 100.0 : 0.0;
         c.prepayments[k] = c.defaults[k] = c.recoveries[k] = c.losses[k] = c.pending[k] = 0.0;
     }
     absim_waterfall_result res;
@@ -525,7 +526,7 @@ static void test_waterfall_clean_up_call(void **state)
                  end[6] = {70, 40, 6, 0, 0, 0}, recov[6] = {0, 0, 0, 0, 3, 0}, pending[6] = {0, 0, 3, 3, 0, 0};
     for (int k = 0; k < 6; k++) {
         c.balance_start[k] = start[k];
-        c.sched_principal[k] = sched[k];
+        c.sched_principal[k] = c.principal[k] = sched[k];
         c.balance_end[k] = end[k];
         c.recoveries[k] = recov[k];
         c.pending[k] = pending[k];
@@ -586,7 +587,7 @@ static void test_waterfall_isolation(void **state)
     for (int k = 0; k < 6; k++) {
         c.balance_start[k] = 60.0 - 10.0 * k;
         c.balance_end[k] = 50.0 - 10.0 * k;
-        c.sched_principal[k] = 10.0;
+        c.sched_principal[k] = c.principal[k] = 10.0;
         c.interest[k] = c.prepayments[k] = c.defaults[k] = c.recoveries[k] = c.losses[k] = c.pending[k] = 0.0;
     }
     double r[6] = {0};
@@ -647,7 +648,7 @@ static void test_waterfall_cumulative_loss_trigger(void **state)
     for (int k = 0; k < 4; k++) {
         c.balance_start[k] = start[k];
         c.balance_end[k] = end[k];
-        c.sched_principal[k] = 20.0;
+        c.sched_principal[k] = c.principal[k] = 20.0;
         c.defaults[k] = k == 0 ? 6.0 : 0.0;
         c.interest[k] = c.prepayments[k] = c.recoveries[k] = c.losses[k] = c.pending[k] = 0.0;
     }
