@@ -36,6 +36,17 @@ int absim_loan_set_alloc(absim_loan_set *s, int n)
         absim_loan_set_free(s);
         return absim_error_set(ABSIM_ENOMEM, "out of memory for %d loan-level lines", n);
     }
+    s->ndedup = 16;
+    while (s->ndedup < 2 * (int64_t)m)
+        s->ndedup *= 2;
+    s->dedup = malloc((size_t)s->ndedup * sizeof *s->dedup);
+    s->dedup_len = malloc((size_t)s->ndedup * sizeof *s->dedup_len);
+    if (!s->dedup || !s->dedup_len) {
+        absim_loan_set_free(s);
+        return absim_error_set(ABSIM_ENOMEM, "out of memory for %d loan-level lines", n);
+    }
+    for (int64_t i = 0; i < s->ndedup; i++)
+        s->dedup[i] = -1;
     absim_zig_init(&s->zig);
     return ABSIM_OK;
 }
@@ -51,6 +62,8 @@ void absim_loan_set_free(absim_loan_set *s)
     free(s->last);
     free(s->yoff);
     free(s->yk);
+    free(s->dedup);
+    free(s->dedup_len);
     memset(s, 0, sizeof *s);
 }
 
@@ -69,11 +82,29 @@ int absim_loan_set_line(absim_loan_set *s, int l, const absim_line_model *m)
         s->yk = grown;
         s->cap = cap;
     }
-    double *yk = s->yk;
-    s->yoff[l] = s->nyk;
+    double *yk = s->yk + s->nyk;
     for (int k = first; k <= m->last; k++)
-        yk[s->nyk + k - first] = m->threshold[k] * ic;
-    s->nyk += n;
+        yk[k - first] = m->threshold[k] * ic;
+    /* an earlier line with the same thresholds: share its copy (FNV-1a
+     * over the bytes; equal contents compared in full) */
+    uint64_t h = 0xcbf29ce484222325ULL;
+    const unsigned char *b = (const unsigned char *)yk;
+    for (size_t i = 0; i < (size_t)n * sizeof *yk; i++)
+        h = (h ^ b[i]) * 0x100000001b3ULL;
+    int64_t slot = (int64_t)(h & (uint64_t)(s->ndedup - 1));
+    while (s->dedup[slot] >= 0) {
+        if (s->dedup_len[slot] == (int)n && memcmp(s->yk + s->dedup[slot], yk, (size_t)n * sizeof *yk) == 0)
+            break;
+        slot = (slot + 1) & (s->ndedup - 1);
+    }
+    if (s->dedup[slot] >= 0) {
+        s->yoff[l] = s->dedup[slot];
+    } else {
+        s->yoff[l] = s->nyk;
+        s->dedup[slot] = s->nyk;
+        s->dedup_len[slot] = (int)n;
+        s->nyk += n;
+    }
     s->ic[l] = ic;
     s->ag[l] = m->bg * ic;
     s->as[l] = m->bs * ic;

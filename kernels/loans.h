@@ -26,8 +26,14 @@ typedef struct {
     int *first, *last;         /* first and last period with F_k > F_{k-1} */
     int64_t *yoff;             /* y_k / m + sys, i.e. c_k ic, for k = first..last is
                                 * yk[yoff[l] + k - first]: all lines in one array */
-    double *yk;
+    double *yk;                /* lines with equal thresholds share one copy (a tape's
+                                * loans of one sector and PD curve: keeps the table
+                                * small enough for the cache the searches read) */
     int64_t nyk, cap;
+    int64_t *dedup;            /* open-addressing table of yk offsets (-1 = empty), size
+                                * ndedup, a power of two; lengths in dedup_len */
+    int *dedup_len;
+    int64_t ndedup;
     absim_zig zig;             /* ziggurat tables */
 } absim_loan_set;
 

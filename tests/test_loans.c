@@ -108,6 +108,34 @@ static void build(absim_line_model *m, absim_loan_set *s, absim_copula cop, doub
     }
 }
 
+/* Lines with equal thresholds share one copy; the search reads the same
+ * values either way. */
+static void test_loans_shared_thresholds(void **state)
+{
+    (void)state;
+    double F[TT + 1];
+    absim_line_model m[3];
+    absim_loan_set s;
+    assert_int_equal(absim_loan_set_alloc(&s, 3), ABSIM_OK);
+    for (int l = 0; l < 3; l++) {
+        absim_line line = test_line(ABSIM_LAW_PD, l == 1 ? 0.05 : 0.03, 48);
+        absim_law_default_cdf(&line, TT, 1, 1.0, -1, 0.0, F);
+        assert_int_equal(absim_line_model_init(&m[l], F, TT, 1, 0, 0.1, 0.05, ABSIM_COPULA_GAUSSIAN, 0.0, 0),
+                         ABSIM_OK);
+        assert_int_equal(absim_loan_set_line(&s, l, &m[l]), ABSIM_OK);
+    }
+    assert_true(s.yoff[0] == s.yoff[2]);
+    assert_true(s.yoff[1] != s.yoff[0]);
+    const int64_t len0 = s.last[0] - s.first[0] + 1, len1 = s.last[1] - s.first[1] + 1;
+    assert_int_equal(s.nyk, len0 + len1);
+    for (int l = 0; l < 3; l++)
+        for (int k = s.first[l]; k <= s.last[l]; k++)
+            assert_true(s.yk[s.yoff[l] + k - s.first[l]] == m[l].threshold[k] * s.ic[l]);
+    for (int l = 0; l < 3; l++)
+        absim_line_model_free(&m[l]);
+    absim_loan_set_free(&s);
+}
+
 static void check_against_brute(absim_copula cop, double dof)
 {
     absim_line_model m[NL];
@@ -204,6 +232,7 @@ int main(void)
     gsl_set_error_handler_off();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loans_words),
+        cmocka_unit_test(test_loans_shared_thresholds),
         cmocka_unit_test(test_loans_gaussian_brute),
         cmocka_unit_test(test_loans_student_t_brute),
         cmocka_unit_test(test_loans_marginal),
