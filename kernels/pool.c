@@ -477,11 +477,11 @@ static inline void add_scaled(double *restrict a, const double *restrict b, doub
  * principal. A floating line's index interest is r_k dt x its performing
  * balance (start balance less period-k defaults). The end balance of k is
  * the start balance of k+1.
- * Element-wise arithmetic only (no reductions, no contraction: GCC's
- * "avx2" target does not enable FMA), so the AVX2 clone gives bitwise the
+ * Element-wise arithmetic only (no reductions, and no contraction: ISO C
+ * mode turns it off), so the AVX-512 and AVX2 clones give bitwise the
  * same result as the baseline one. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx2", "default")))
+__attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
 static void path_unfloored(const absim_pool_plan *p, const double *r, int nevents, const int *line,
                            const int *period, const int64_t *count, const double *rec, absim_collateral *out)
@@ -526,8 +526,12 @@ static void path_unfloored(const absim_pool_plan *p, const double *r, int nevent
             /* periods kd .. (next default - 1), up to live: cum loans */
             const int next = last_event ? T + 1 : period[j + 1];
             const int stop = next - 1 < live ? next - 1 : live;
-            if (kd <= stop)
+            if (kd == stop) { /* a line with defaults in consecutive periods */
+                acc[2 * (kd - 1)] += cum * q[2 * (kd - 1)];
+                acc[2 * (kd - 1) + 1] += cum * q[2 * (kd - 1) + 1];
+            } else if (kd < stop) {
                 add_scaled(acc + 2 * (kd - 1), q + 2 * (kd - 1), cum, 2 * (stop - kd + 1));
+            }
             if (last_event)
                 break;
         }
