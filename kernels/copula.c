@@ -301,14 +301,51 @@ double absim_copula_phi(double x)
     return x > 0.0 ? 1.0 - t : t;
 }
 
-/* conditional_pd through absim_copula_phi. */
+double *absim_phi_table_alloc(void)
+{
+    double *t = malloc(ABSIM_PHI_STRIDE * (size_t)ABSIM_PHI_NODES * sizeof *t);
+    if (!t)
+        return NULL;
+    for (int i = 0; i < ABSIM_PHI_NODES; i++) {
+        const double x0 = -10.0 + i / 128.0, phi0 = 0.39894228040143267794 * exp(-0.5 * x0 * x0);
+        double *d = t + ABSIM_PHI_STRIDE * (size_t)i;
+        d[0] = gsl_cdf_ugaussian_P(x0); /* erfc(-x0/sqrt 2) would carry the rounding of x0/sqrt 2 */
+        /* d[1 + n] = phi(x0) (-1)^n He_n(x0) / (n+1)!, He_n = x0 He_{n-1} - (n-1) He_{n-2} */
+        double he_prev = 0.0, he = 1.0, c = phi0;
+        for (int n = 0; n <= 8; n++) {
+            d[1 + n] = c * he;
+            const double next = x0 * he - n * he_prev;
+            he_prev = he;
+            he = next;
+            c *= -1.0 / (n + 2);
+        }
+    }
+    return t;
+}
+
+double absim_phi_tab(const double *table, double x)
+{
+    const double y = (x + 10.0) * 128.0;
+    if (!(y >= 0.0 && y <= ABSIM_PHI_NODES - 1))
+        return absim_copula_phi(x);
+    const int i = (int)(y + 0.5);
+    const double h = x - (-10.0 + i / 128.0); /* exact */
+    const double *d = table + ABSIM_PHI_STRIDE * (size_t)i;
+    double s = d[9];
+    for (int n = 8; n >= 1; n--)
+        s = s * h + d[n];
+    return d[0] + h * s;
+}
+
+/* conditional_pd through the run's Phi table (absim_copula_phi without). */
 static double binomial_pd(const absim_line_model *m, double ck, double mix, double s)
 {
     if (ck == -INFINITY)
         return 0.0;
     if (ck == INFINITY)
         return 1.0;
-    return absim_copula_phi((ck * mix - s) / m->c);
+    const double x = (ck * mix - s) / m->c;
+    return m->phi ? absim_phi_tab(m->phi, x) : absim_copula_phi(x);
 }
 
 static int64_t sample_binomial(const absim_line_model *m, double s, double mix, absim_rng *rng,

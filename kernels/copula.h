@@ -51,6 +51,8 @@ typedef struct {
     absim_copula copula;
     double dof;
     absim_sampler sampler; /* chosen by cost */
+    const double *phi;     /* absim_phi_table of the run for the binomial sampler's q_k
+                            * (not owned; NULL: absim_copula_phi) */
 } absim_line_model;
 
 /* Build from the line's marginal CDF F[0..T] (absim_law_default_cdf) and
@@ -70,6 +72,20 @@ double absim_line_conditional_pd(const absim_line_model *m, const absim_factors 
  * exp() calls; within a few ulps of gsl_cdf_ugaussian_P (test_copula).
  * 0 below -37.519, 1 above 8.572, as GSL. */
 double absim_copula_phi(double x);
+
+/* Phi on a table: at the nodes x0 = -10 + i/128, i < ABSIM_PHI_NODES,
+ * Phi(x0) and the coefficients of its Taylor series
+ *     Phi(x0 + h) = Phi(x0) + phi(x0) sum_{n>=0} (-1)^n He_n(x0) h^(n+1) / (n+1)!
+ * to n = 8 (He_n the Hermite polynomials; for |h| <= 1/256 the first term
+ * left out is below 1e-19 relative on [-10, 10]), summed by Horner's
+ * rule: within a few ulps of Phi like absim_copula_phi (test_copula), at a
+ * third of its cost; outside [-10, 10] it is absim_copula_phi.
+ * absim_phi_table_alloc() returns the ABSIM_PHI_STRIDE values a node
+ * (malloc'd, from gsl_cdf_ugaussian_P and exp; NULL when out of memory). */
+#define ABSIM_PHI_NODES 2561
+#define ABSIM_PHI_STRIDE 10
+double *absim_phi_table_alloc(void);
+double absim_phi_tab(const double *table, double x);
 
 /* Sample the line's defaults for one path. `rng` is opened on the line's
  * DEFAULTS stream. Writes the number of defaults in period k to

@@ -35,6 +35,7 @@ typedef struct {
     absim_rate_plan rates;
     absim_pool_plan pool;
     absim_line_model *lines;        /* nlines */
+    double *phi_table;         /* absim_phi_table_alloc, when a line uses the binomial sampler */
     double recovery_haircut;
     absim_waterfall_plan waterfall; /* as configured */
     int has_alt;                    /* isolation enabled: also run the other true_sale leg */

@@ -493,13 +493,17 @@ static void test_copula_samplers_agree(void **state)
  * -count pi_j pi_k, and nothing in periods where F is flat. Lines large
  * enough for the per-period split, small enough for the per-defaulter
  * draw, gaussian and student_t (mix != 1). */
-static void check_split(absim_copula cop, double dof, double mix, int64_t count, double zg, double zs1, int paths)
+static void check_split(absim_copula cop, double dof, double mix, int64_t count, double zg, double zs1, int paths,
+                        int use_table)
 {
     enum { T = 12 };
     /* F flat over periods 4-5 and 9 */
     const double F[T + 1] = {0.0, 0.01, 0.025, 0.04, 0.04, 0.04, 0.07, 0.09, 0.11, 0.11, 0.14, 0.16, 0.19};
     absim_line_model m;
     assert_int_equal(absim_line_model_init(&m, F, T, count, 1, 0.15, 0.1, cop, dof, ABSIM_SAMPLER_BINOMIAL), 0);
+    /* q_k from the Phi table, as the simulator computes them, or Cody's */
+    double *table = use_table ? absim_phi_table_alloc() : NULL;
+    m.phi = table;
     double zs[2] = {0.0, zs1};
     absim_factors f = {zg, zs, mix};
     const double s = m.bg * zg + m.bs * zs1;
@@ -562,16 +566,17 @@ static void check_split(absim_copula cop, double dof, double mix, int64_t count,
     const double v1 = n * pi[1] * (1 - pi[1]), v7 = n * pi[7] * (1 - pi[7]);
     assert_close(cov, -n * pi[1] * pi[7], 5.0 * sqrt(v1 * v7 / paths) + 1e-9);
     free(d);
+    free(table);
     absim_line_model_free(&m);
 }
 
 static void test_copula_split_exact(void **state)
 {
     (void)state;
-    check_split(ABSIM_COPULA_GAUSSIAN, 0.0, 1.0, 3000, -1.0, 0.5, 20000);      /* split, means ~10-40 a period */
-    check_split(ABSIM_COPULA_GAUSSIAN, 0.0, 1.0, 200000, 0.3, -0.2, 5000);     /* split, large means */
-    check_split(ABSIM_COPULA_GAUSSIAN, 0.0, 1.0, 60, -0.5, 0.0, 20000);        /* mostly one draw per defaulter */
-    check_split(ABSIM_COPULA_STUDENT_T, 5.0, 1.3, 400, -0.8, 1.0, 20000);      /* student_t, both branches */
+    check_split(ABSIM_COPULA_GAUSSIAN, 0.0, 1.0, 3000, -1.0, 0.5, 20000, 1);      /* split, means ~10-40 a period */
+    check_split(ABSIM_COPULA_GAUSSIAN, 0.0, 1.0, 200000, 0.3, -0.2, 5000, 1);     /* split, large means */
+    check_split(ABSIM_COPULA_GAUSSIAN, 0.0, 1.0, 60, -0.5, 0.0, 20000, 0);        /* mostly one draw per defaulter */
+    check_split(ABSIM_COPULA_STUDENT_T, 5.0, 1.3, 400, -0.8, 1.0, 20000, 1);      /* student_t, both branches */
 }
 
 /* absim_copula_phi agrees with gsl_cdf_ugaussian_P to a few ulps on a fine
@@ -593,6 +598,34 @@ static void test_copula_phi(void **state)
     assert_true(worst < 8.0 * 2.220446049250313e-16);
     assert_true(absim_copula_phi(-37.52) == 0.0 && absim_copula_phi(8.573) == 1.0);
     assert_true(absim_copula_phi(0.0) == 0.5);
+}
+
+/* absim_phi_tab agrees with gsl_cdf_ugaussian_P to a few ulps on a fine
+ * grid over [-12, 11] (table and beyond), at the table's nodes and half-way
+ * between them; where two nodes' series meet it may step down by an ulp
+ * or two (the binomial sampler gives such a period no draw), no more. */
+static void test_copula_phi_table(void **state)
+{
+    (void)state;
+    double *t = absim_phi_table_alloc();
+    assert_non_null(t);
+    double prev = 0.0, worst = 0.0;
+    for (double x = -12.0; x <= 11.0; x += 1.0 / 4096.0 + 1e-10) {
+        const double a = absim_phi_tab(t, x), b = gsl_cdf_ugaussian_P(x);
+        assert_true(a >= prev * (1.0 - 4.5e-16));
+        prev = a;
+        if (fabs(a - b) / b > worst)
+            worst = fabs(a - b) / b;
+    }
+    for (int i = 0; i < ABSIM_PHI_NODES; i++)
+        for (int j = -1; j <= 1; j++) {
+            const double x = -10.0 + i / 128.0 + j / 256.0, a = absim_phi_tab(t, x), b = gsl_cdf_ugaussian_P(x);
+            if (fabs(a - b) / b > worst)
+                worst = fabs(a - b) / b;
+        }
+    print_message("absim_phi_tab: max relative difference from GSL %.3g\n", worst);
+    assert_true(worst < 8.0 * 2.220446049250313e-16);
+    free(t);
 }
 
 /* The same (seed, path, stream) gives the same defaults. */
@@ -704,6 +737,7 @@ int main(void)
         cmocka_unit_test(test_copula_samplers_agree),
         cmocka_unit_test(test_copula_split_exact),
         cmocka_unit_test(test_copula_phi),
+        cmocka_unit_test(test_copula_phi_table),
         cmocka_unit_test(test_copula_reproducible),
         cmocka_unit_test(test_copula_recovery),
     };
