@@ -56,6 +56,19 @@ static void test_loans_words(void **state)
         for (int i = 0; i < cuts[c][1]; i++)
             assert_true(epart[i] == eall[cuts[c][0] + i]);
     }
+    /* the shared-rounds Philox equals the stream's for extreme keys and paths */
+    const uint64_t keys[][2] = {{0, 0}, {UINT64_MAX, UINT64_MAX}, {12345, (uint64_t)1 << 40}, {SEED, 3}};
+    for (size_t c = 0; c < sizeof keys / sizeof keys[0]; c++) {
+        absim_rng_loan_words(keys[c][0], keys[c][1], 0, 41, part);
+        for (int l = 0; l < 41; l++) {
+            absim_rng r;
+            absim_rng_open(&r, keys[c][0], keys[c][1], ABSIM_STREAM_ID(ABSIM_STREAM_LOANS, l / 4));
+            uint64_t w = 0;
+            for (int i = 0; i <= l % 4; i++)
+                w = absim_rng_u64(&r);
+            assert_true(w == part[l]);
+        }
+    }
     /* another path: other numbers */
     absim_rng_loan_words(SEED, 8, 0, 4, part);
     assert_true(part[0] != all[0]);
