@@ -99,18 +99,17 @@ void absim_pool_set_horizon(absim_pool_plan *p, int horizon)
     /* the profiles are read up to the horizon + 1 (its end balance): a
      * copy of just those periods keeps the path loop's table small */
     const int keep = p->horizon < p->T ? p->horizon + 1 : p->T;
-    free(p->prof2_cut);
-    p->prof2_cut = NULL;
+    free(p->prof1_cut);
+    p->prof1_cut = NULL;
     p->prof_periods = p->T;
     if (keep >= p->T)
         return;
-    double *cut = malloc((size_t)p->nlines * (size_t)keep * 2 * sizeof *cut);
+    double *cut = malloc((size_t)p->nlines * (size_t)keep * sizeof *cut);
     if (!cut) /* not needed for correctness: read the full table */
         return;
     for (int l = 0; l < p->nlines; l++)
-        memcpy(cut + (size_t)l * (size_t)keep * 2, p->prof2 + (size_t)l * (size_t)p->T * 2,
-               (size_t)keep * 2 * sizeof *cut);
-    p->prof2_cut = cut;
+        memcpy(cut + (size_t)l * (size_t)keep, p->prof1 + (size_t)l * (size_t)p->T, (size_t)keep * sizeof *cut);
+    p->prof1_cut = cut;
     p->prof_periods = keep;
 }
 
@@ -141,8 +140,9 @@ void absim_pool_plan_free(absim_pool_plan *p)
     free(p->total_float_balance);
     free(p->total_float_spread);
     free(p->live);
-    free(p->prof2);
-    free(p->prof2_cut);
+    free(p->prof1);
+    free(p->prof1_cut);
+    free(p->cdt);
     free(p->bal);
     free(p->total_principal);
     free(p->total_interest2);
@@ -181,7 +181,8 @@ int absim_pool_plan_init(absim_pool_plan *p, const absim_deal *deal, double cpr_
     p->total_float_balance = calloc((size_t)T, sizeof *p->total_float_balance);
     p->total_float_spread = calloc((size_t)T, sizeof *p->total_float_spread);
     p->live = calloc(L, sizeof *p->live);
-    p->prof2 = calloc(L * (size_t)T * 2, sizeof *p->prof2);
+    p->prof1 = calloc(L * (size_t)T, sizeof *p->prof1);
+    p->cdt = calloc(L, sizeof *p->cdt);
     p->bal = calloc(L * (size_t)T, sizeof *p->bal);
     p->total_principal = calloc((size_t)T, sizeof *p->total_principal);
     p->total_interest2 = calloc((size_t)T, sizeof *p->total_interest2);
@@ -190,7 +191,7 @@ int absim_pool_plan_init(absim_pool_plan *p, const absim_deal *deal, double cpr_
     if (!p->count || !p->loan_balance || !p->floating || !p->coupon || !p->spread || !p->lag || !p->rec_mean ||
         !p->rec_stdev || !p->rec_loading || !p->factor || !p->sched || !p->prepay || !p->total_start ||
         !p->total_end || !p->total_sched || !p->total_prepay || !p->total_fixed_interest ||
-        !p->total_float_balance || !p->total_float_spread || !p->live || !p->prof2 || !p->bal ||
+        !p->total_float_balance || !p->total_float_spread || !p->live || !p->prof1 || !p->cdt || !p->bal ||
         !p->total_principal || !p->total_interest2 || !sch || !smm) {
         rc = absim_error_set(ABSIM_ENOMEM, "out of memory preparing the pool (%d lines, %d periods)", deal->nlines, T);
         goto cleanup;
@@ -250,14 +251,13 @@ int absim_pool_plan_init(absim_pool_plan *p, const absim_deal *deal, double cpr_
             }
         }
         const double lb = p->loan_balance[l], c = line->floating ? line->spread : line->coupon;
-        double *pr2 = p->prof2 + (size_t)l * (size_t)T * 2, *bl = p->bal + (size_t)l * (size_t)T;
+        double *pr1 = p->prof1 + (size_t)l * (size_t)T, *bl = p->bal + (size_t)l * (size_t)T;
+        p->cdt[l] = c * p->dt;
         for (int k = 1; k <= T; k++) {
-            double *q = pr2 + 2 * (k - 1);
             bl[k - 1] = lb * fac[k - 1];
-            q[0] = lb * (sc[k] + pp[k]);
-            q[1] = lb * fac[k - 1] * c * p->dt;
-            p->total_principal[k - 1] += (double)count * q[0];
-            p->total_interest2[k - 1] += (double)count * q[1];
+            pr1[k - 1] = lb * (sc[k] + pp[k]);
+            p->total_principal[k - 1] += (double)count * pr1[k - 1];
+            p->total_interest2[k - 1] += (double)count * (p->cdt[l] * bl[k - 1]);
         }
     }
     if (p->nfloating == 0)
@@ -458,25 +458,41 @@ static void subtract_line(const absim_pool_plan *p, int l, const double *restric
     }
 }
 
-/* a[i] += c x b[i], i < n: one line's profile over a run of periods
- * (c = its defaulted loans), the pool's hot loop. */
-static inline void add_scaled(double *restrict a, const double *restrict b, double c, int n)
+/* a[i] += c x b[i], ac[i] += cc x b[i], i < n: one fixed-coupon line's
+ * principal profile over a run of periods (c = its defaulted loans, cc =
+ * c x coupon x dt), the pool's hot loop; and the same for a floating line,
+ * whose principal is also kept apart (af). */
+static inline void add_fixed(double *restrict a, double *restrict ac, const double *restrict b, double c, double cc,
+                             int n)
 {
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         a[i] += c * b[i];
+        ac[i] += cc * b[i];
+    }
+}
+
+static inline void add_floating(double *restrict a, double *restrict ac, double *restrict af,
+                                const double *restrict b, double c, double cc, int n)
+{
+    for (int i = 0; i < n; i++) {
+        a[i] += c * b[i];
+        ac[i] += cc * b[i];
+        af[i] += c * b[i];
+    }
 }
 
 /* The path when no floating coupon is floored (r_k + spread > 0 for every
- * floating line and k). What the defaulted loans would have paid is
- * accumulated from per-loan profiles, 2 values a period (principal, and
- * coupon or spread interest), fixed and floating lines apart, and taken
- * from the no-default totals at the end. Balances need no profile: a
- * loan's balance at the start of k > kd is its balance at kd less the
- * principal it would have paid in kd .. k-1, so the removed balance at the
- * start of k is the running sum over earlier periods of defaults less that
- * principal. A floating line's index interest is r_k dt x its performing
- * balance (start balance less period-k defaults). The end balance of k is
- * the start balance of k+1.
+ * floating line and k). Only principal profiles are read: what the
+ * defaulted loans would have paid in principal is accumulated per period
+ * (also weighted by coupon x dt, and apart for floating lines) and taken
+ * from the no-default totals at the end. A loan's balance at the start of
+ * k > kd is its balance at kd less the principal it would have paid in
+ * kd .. k-1, so the balance removed at the start of k is the running sum
+ * over earlier periods of defaults less that principal; the coupon (or
+ * spread) interest removed is the same sum weighted by coupon x dt plus
+ * period k's defaults, and a floating line's index interest is r_k dt x
+ * its performing balance (start balance less period-k defaults). The end
+ * balance of k is the start balance of k+1.
  * Element-wise arithmetic only (no reductions, and no contraction: ISO C
  * mode turns it off), so the AVX-512 and AVX2 clones give bitwise the
  * same result as the baseline one. */
@@ -487,33 +503,22 @@ static void path_unfloored(const absim_pool_plan *p, const double *r, int nevent
                            const int *period, const int64_t *count, const double *rec, absim_collateral *out)
 {
     const int T = p->T;
-    double *fx = out->work, *fl = fx + 2 * (size_t)T, *dfl = fl + 2 * (size_t)T;
-    memset(fx, 0, 5 * (size_t)T * sizeof *fx);
+    /* removed principal, the same x coupon dt, floating principal; defaulted
+     * floating balance, defaulted balance x coupon dt; by period */
+    double *rp = out->work, *rc = rp + T, *rf = rc + T, *dfl = rf + T, *dc = dfl + T;
+    memset(rp, 0, 5 * (size_t)T * sizeof *rp);
     memset(out->defaults, 0, (size_t)T * sizeof *out->defaults);
     memset(out->recoveries, 0, (size_t)T * sizeof *out->recoveries);
     memset(out->losses, 0, (size_t)T * sizeof *out->losses);
     /* balance_end of the horizon is the start balance of the period after */
     const int cut = p->horizon < T ? p->horizon + 1 : T;
     const int P = p->prof_periods;
-    const double *prof = p->prof2_cut ? p->prof2_cut : p->prof2;
+    const double *prof = p->prof1_cut ? p->prof1_cut : p->prof1;
     for (int j = 0; j < nevents;) {
         const int l = line[j], lag = p->lag[l], floating = p->floating[l];
         const int live = p->live[l] < cut ? p->live[l] : cut;
-        const double *restrict q = prof + (size_t)l * (size_t)P * 2, *restrict bl = p->bal + (size_t)l * (size_t)T;
-        double *restrict acc = floating ? fl : fx;
-        if (count[j] == 1 && (j + 1 >= nevents || line[j + 1] != l)) {
-            /* one loan, one default (a loan tape): one straight loop */
-            const int kd = period[j];
-            const double at_default = bl[kd - 1];
-            record_defaults(out, T, kd, lag, 1.0, at_default, rec[j]);
-            if (kd <= live) {
-                if (floating)
-                    dfl[kd - 1] += at_default;
-                add_scaled(acc + 2 * (kd - 1), q + 2 * (kd - 1), 1.0, 2 * (live - kd + 1));
-            }
-            j++;
-            continue;
-        }
+        const double *restrict q = prof + (size_t)l * (size_t)P, *restrict bl = p->bal + (size_t)l * (size_t)T;
+        const double cdt = p->cdt[l];
         double cum = 0.0; /* loans defaulted by the end of k */
         for (;; j++) {
             const int last_event = j + 1 >= nevents || line[j + 1] != l;
@@ -521,16 +526,20 @@ static void path_unfloored(const absim_pool_plan *p, const double *r, int nevent
             const double nd = (double)count[j], at_default = bl[kd - 1];
             cum += nd;
             record_defaults(out, T, kd, lag, nd, at_default, rec[j]);
-            if (floating && kd <= live)
-                dfl[kd - 1] += nd * at_default;
+            if (kd <= live) {
+                dc[kd - 1] += cdt * (nd * at_default);
+                if (floating)
+                    dfl[kd - 1] += nd * at_default;
+            }
             /* periods kd .. (next default - 1), up to live: cum loans */
             const int next = last_event ? T + 1 : period[j + 1];
             const int stop = next - 1 < live ? next - 1 : live;
-            if (kd == stop) { /* a line with defaults in consecutive periods */
-                acc[2 * (kd - 1)] += cum * q[2 * (kd - 1)];
-                acc[2 * (kd - 1) + 1] += cum * q[2 * (kd - 1) + 1];
-            } else if (kd < stop) {
-                add_scaled(acc + 2 * (kd - 1), q + 2 * (kd - 1), cum, 2 * (stop - kd + 1));
+            if (kd <= stop) {
+                const double cc = cum * cdt;
+                if (floating)
+                    add_floating(rp + kd - 1, rc + kd - 1, rf + kd - 1, q + kd - 1, cum, cc, stop - kd + 1);
+                else
+                    add_fixed(rp + kd - 1, rc + kd - 1, q + kd - 1, cum, cc, stop - kd + 1);
             }
             if (last_event)
                 break;
@@ -538,15 +547,17 @@ static void path_unfloored(const absim_pool_plan *p, const double *r, int nevent
         j++;
     }
     const double dt = p->dt;
-    double gone = 0.0, gone_fl = 0.0; /* balance removed by defaults at the start of k: all, floating */
+    /* at the start of k: balance removed by defaults (all lines, floating
+     * lines), and that removed balance x coupon dt */
+    double gone = 0.0, gone_fl = 0.0, gone_c = 0.0;
     for (int k = 0; k < T; k++) {
-        const double *a = fx + 2 * k, *b = fl + 2 * k, prin = a[0] + b[0];
         const double fl_start = p->total_float_balance[k] - gone_fl;
         out->balance_start[k] = p->total_start[k] - gone;
-        out->principal[k] = p->total_principal[k] - prin;
-        out->interest[k] = p->total_interest2[k] - (a[1] + b[1]) + r[k] * dt * (fl_start - dfl[k]);
-        gone += out->defaults[k] - prin;
-        gone_fl += dfl[k] - b[0];
+        out->principal[k] = p->total_principal[k] - rp[k];
+        out->interest[k] = p->total_interest2[k] - (gone_c + dc[k]) + r[k] * dt * (fl_start - dfl[k]);
+        gone += out->defaults[k] - rp[k];
+        gone_fl += dfl[k] - rf[k];
+        gone_c += dc[k] - rc[k];
     }
     for (int k = 0; k + 1 < T; k++)
         out->balance_end[k] = out->balance_start[k + 1];

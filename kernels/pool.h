@@ -80,17 +80,19 @@ typedef struct {
     double *total_float_spread;      /* sum floating balance x spread x dt */
     int *live;                 /* per line: last period k whose profile is non-zero (0 from
                                 * there on: nothing left to subtract after it) */
-    /* the same profiles scaled to one loan, 2 per period for one straight
-     * loop: prof2[(l*T + k-1)*2 + j] = loan balance x (sched[k] +
-     * prepay[k], factor[k-1] x c x dt), c = coupon (fixed) or spread
-     * (floating); bal[l*T + k-1] = loan balance x factor[k-1] */
-    double *prof2;
-    double *prof2_cut;         /* with a horizon < T - 1: prof2's periods 1 .. horizon+1 only
+    /* the same profiles scaled to one loan for one straight loop:
+     * prof1[l*T + k-1] = loan balance x (sched[k] + prepay[k]), the
+     * principal of period k; bal[l*T + k-1] = loan balance x factor[k-1],
+     * its start balance (interest is cdt x balance) */
+    double *prof1;
+    double *prof1_cut;         /* with a horizon < T - 1: prof1's periods 1 .. horizon+1 only
                                 * (a denser table for the path loop), else NULL */
     int prof_periods;          /* periods per line of the table the path reads */
     double *bal;
-    double *total_principal;   /* T: sum over lines of count x prof2[.][0] */
-    double *total_interest2;   /* T: sum over lines of count x prof2[.][1] */
+    double *cdt;               /* per line: coupon x dt (fixed) or spread x dt (floating) */
+    double *total_principal;   /* T: sum over lines of count x prof1 */
+    double *total_interest2;   /* T: sum over lines of count x cdt x bal (fixed coupon and
+                                * floating spread interest) */
     int horizon;               /* periods after it are not reduced by defaults (T by
                                 * default; see absim_pool_set_horizon) */
     int nfloating;             /* lines with a floating coupon */
@@ -136,10 +138,9 @@ void absim_pool_path(const absim_pool_plan *p, const double *r, const int64_t *d
  * period order, one event per (line, period). The result equals
  * absim_pool_path() on the equivalent dense arrays up to rounding (when
  * no floating coupon is floored on the path, the sums are formed in
- * another order: per-loan profiles of principal and interest, 2 values a
- * period, accumulated in one straight loop, and the balances as running
- * sums of defaults less the principal those loans would have paid;
- * otherwise bitwise). Only `principal` is formed, not its scheduled /
+ * another order: per-loan principal profiles accumulated in one straight
+ * loop, and balances and interest as running sums of defaults less the
+ * principal those loans would have paid; otherwise bitwise). Only `principal` is formed, not its scheduled /
  * prepaid split: sched_principal and prepayments are left unspecified.
  * Cost O(T + sum over defaulting lines of their live periods from the
  * first default on); lines without defaults cost nothing. */
