@@ -534,7 +534,10 @@ static void path_unfloored(const absim_pool_plan *p, const double *r, int nevent
             /* periods kd .. (next default - 1), up to live: cum loans */
             const int next = last_event ? T + 1 : period[j + 1];
             const int stop = next - 1 < live ? next - 1 : live;
-            if (kd <= stop) {
+            if (kd == stop && !floating) { /* a line with defaults in consecutive periods */
+                rp[kd - 1] += cum * q[kd - 1];
+                rc[kd - 1] += (cum * cdt) * q[kd - 1];
+            } else if (kd <= stop) {
                 const double cc = cum * cdt;
                 if (floating)
                     add_floating(rp + kd - 1, rc + kd - 1, rf + kd - 1, q + kd - 1, cum, cc, stop - kd + 1);
