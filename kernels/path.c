@@ -461,6 +461,7 @@ void absim_path_simulate(const absim_sim_plan *p, uint64_t path, absim_path_scra
                 s->ev_line[nev] = l + i;
                 s->ev_period[nev] = s->period[i];
                 s->ev_count[nev] = 1;
+                absim_pool_prefetch(&p->pool, l + i, s->period[i]);
                 nev++;
             }
             l = e;

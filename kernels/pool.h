@@ -147,4 +147,22 @@ void absim_pool_path(const absim_pool_plan *p, const double *r, const int64_t *d
 void absim_pool_path_events(const absim_pool_plan *p, const double *r, int nevents, const int *line,
                             const int *period, const int64_t *count, const double *rec, absim_collateral *out);
 
+/* Ask the cache for what absim_pool_path_events() reads first for a
+ * default of line l in period kd (its balance at default and the start of
+ * its principal profile, random places of tables larger than the cache):
+ * issued when the event is found, the reads have arrived by the time the
+ * pool needs them. No effect on any result. */
+static inline void absim_pool_prefetch(const absim_pool_plan *p, int l, int kd)
+{
+#if defined(__GNUC__)
+    __builtin_prefetch(p->bal + (size_t)l * (size_t)p->T + kd - 1);
+    if (kd <= p->prof_periods)
+        __builtin_prefetch((p->prof1_cut ? p->prof1_cut : p->prof1) + (size_t)l * (size_t)p->prof_periods + kd - 1);
+#else
+    (void)p;
+    (void)l;
+    (void)kd;
+#endif
+}
+
 #endif
