@@ -142,10 +142,6 @@ void absim_pool_plan_free(absim_pool_plan *p)
     free(p->live);
     free(p->prof1);
     free(p->prof1_cut);
-    free(p->cdt);
-    free(p->bal);
-    free(p->total_principal);
-    free(p->total_interest2);
     memset(p, 0, sizeof *p);
 }
 
@@ -182,17 +178,12 @@ int absim_pool_plan_init(absim_pool_plan *p, const absim_deal *deal, double cpr_
     p->total_float_spread = calloc((size_t)T, sizeof *p->total_float_spread);
     p->live = calloc(L, sizeof *p->live);
     p->prof1 = calloc(L * (size_t)T, sizeof *p->prof1);
-    p->cdt = calloc(L, sizeof *p->cdt);
-    p->bal = calloc(L * (size_t)T, sizeof *p->bal);
-    p->total_principal = calloc((size_t)T, sizeof *p->total_principal);
-    p->total_interest2 = calloc((size_t)T, sizeof *p->total_interest2);
     sch = malloc(P * sizeof *sch);
     smm = malloc(P * sizeof *smm);
     if (!p->count || !p->loan_balance || !p->floating || !p->coupon || !p->spread || !p->lag || !p->rec_mean ||
         !p->rec_stdev || !p->rec_loading || !p->factor || !p->sched || !p->prepay || !p->total_start ||
         !p->total_end || !p->total_sched || !p->total_prepay || !p->total_fixed_interest ||
-        !p->total_float_balance || !p->total_float_spread || !p->live || !p->prof1 || !p->cdt || !p->bal ||
-        !p->total_principal || !p->total_interest2 || !sch || !smm) {
+        !p->total_float_balance || !p->total_float_spread || !p->live || !p->prof1 || !sch || !smm) {
         rc = absim_error_set(ABSIM_ENOMEM, "out of memory preparing the pool (%d lines, %d periods)", deal->nlines, T);
         goto cleanup;
     }
@@ -250,15 +241,10 @@ int absim_pool_plan_init(absim_pool_plan *p, const absim_deal *deal, double cpr_
                 p->total_fixed_interest[k - 1] += start * line->coupon * p->dt;
             }
         }
-        const double lb = p->loan_balance[l], c = line->floating ? line->spread : line->coupon;
-        double *pr1 = p->prof1 + (size_t)l * (size_t)T, *bl = p->bal + (size_t)l * (size_t)T;
-        p->cdt[l] = c * p->dt;
-        for (int k = 1; k <= T; k++) {
-            bl[k - 1] = lb * fac[k - 1];
+        const double lb = p->loan_balance[l];
+        double *pr1 = p->prof1 + (size_t)l * (size_t)T;
+        for (int k = 1; k <= T; k++)
             pr1[k - 1] = lb * (sc[k] + pp[k]);
-            p->total_principal[k - 1] += (double)count * pr1[k - 1];
-            p->total_interest2[k - 1] += (double)count * (p->cdt[l] * bl[k - 1]);
-        }
     }
     if (p->nfloating == 0)
         p->min_spread = 0.0;
@@ -517,13 +503,14 @@ static void path_unfloored(const absim_pool_plan *p, const double *r, int nevent
     for (int j = 0; j < nevents;) {
         const int l = line[j], lag = p->lag[l], floating = p->floating[l];
         const int live = p->live[l] < cut ? p->live[l] : cut;
-        const double *restrict q = prof + (size_t)l * (size_t)P, *restrict bl = p->bal + (size_t)l * (size_t)T;
-        const double cdt = p->cdt[l];
+        const double *restrict q = prof + (size_t)l * (size_t)P;
+        const double *restrict fac = p->factor + (size_t)l * ((size_t)T + 1);
+        const double lb = p->loan_balance[l], cdt = (p->coupon[l] + p->spread[l]) * p->dt; /* one of them is 0 */
         double cum = 0.0; /* loans defaulted by the end of k */
         for (;; j++) {
             const int last_event = j + 1 >= nevents || line[j + 1] != l;
             const int kd = period[j];
-            const double nd = (double)count[j], at_default = bl[kd - 1];
+            const double nd = (double)count[j], at_default = lb * fac[kd - 1];
             cum += nd;
             record_defaults(out, T, kd, lag, nd, at_default, rec[j]);
             if (kd <= live) {
@@ -556,8 +543,9 @@ static void path_unfloored(const absim_pool_plan *p, const double *r, int nevent
     for (int k = 0; k < T; k++) {
         const double fl_start = p->total_float_balance[k] - gone_fl;
         out->balance_start[k] = p->total_start[k] - gone;
-        out->principal[k] = p->total_principal[k] - rp[k];
-        out->interest[k] = p->total_interest2[k] - (gone_c + dc[k]) + r[k] * dt * (fl_start - dfl[k]);
+        out->principal[k] = (p->total_sched[k] + p->total_prepay[k]) - rp[k];
+        out->interest[k] = (p->total_fixed_interest[k] + p->total_float_spread[k]) - (gone_c + dc[k]) +
+                           r[k] * dt * (fl_start - dfl[k]);
         gone += out->defaults[k] - rp[k];
         gone_fl += dfl[k] - rf[k];
         gone_c += dc[k] - rc[k];

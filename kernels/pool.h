@@ -80,19 +80,12 @@ typedef struct {
     double *total_float_spread;      /* sum floating balance x spread x dt */
     int *live;                 /* per line: last period k whose profile is non-zero (0 from
                                 * there on: nothing left to subtract after it) */
-    /* the same profiles scaled to one loan for one straight loop:
-     * prof1[l*T + k-1] = loan balance x (sched[k] + prepay[k]), the
-     * principal of period k; bal[l*T + k-1] = loan balance x factor[k-1],
-     * its start balance (interest is cdt x balance) */
+    /* the principal profile scaled to one loan, for one straight loop:
+     * prof1[l*T + k-1] = loan balance x (sched[k] + prepay[k]) */
     double *prof1;
     double *prof1_cut;         /* with a horizon < T - 1: prof1's periods 1 .. horizon+1 only
                                 * (a denser table for the path loop), else NULL */
     int prof_periods;          /* periods per line of the table the path reads */
-    double *bal;
-    double *cdt;               /* per line: coupon x dt (fixed) or spread x dt (floating) */
-    double *total_principal;   /* T: sum over lines of count x prof1 */
-    double *total_interest2;   /* T: sum over lines of count x cdt x bal (fixed coupon and
-                                * floating spread interest) */
     int horizon;               /* periods after it are not reduced by defaults (T by
                                 * default; see absim_pool_set_horizon) */
     int nfloating;             /* lines with a floating coupon */
@@ -155,7 +148,7 @@ void absim_pool_path_events(const absim_pool_plan *p, const double *r, int neven
 static inline void absim_pool_prefetch(const absim_pool_plan *p, int l, int kd)
 {
 #if defined(__GNUC__)
-    __builtin_prefetch(p->bal + (size_t)l * (size_t)p->T + kd - 1);
+    __builtin_prefetch(p->factor + (size_t)l * ((size_t)p->T + 1) + kd - 1);
     if (kd <= p->prof_periods)
         __builtin_prefetch((p->prof1_cut ? p->prof1_cut : p->prof1) + (size_t)l * (size_t)p->prof_periods + kd - 1);
 #else
