@@ -197,15 +197,13 @@ int absim_sim_plan_init(absim_sim_plan *p, const absim_deal *deal, const absim_s
                                    scenario_sector_loading(deal, sc, s), p->copula, p->dof, -1);
         if (rc != ABSIM_OK)
             goto cleanup;
-        if (p->lines[l].sampler == ABSIM_SAMPLER_BINOMIAL && !p->phi_table) {
-            p->phi_table = absim_phi_table_alloc();
-            if (!p->phi_table) {
+        if (p->lines[l].sampler == ABSIM_SAMPLER_BINOMIAL) {
+            if (!p->phi_table && !(p->phi_table = absim_phi_table_alloc())) {
                 rc = absim_error_set(ABSIM_ENOMEM, "out of memory for the Phi table");
                 goto cleanup;
             }
-        }
-        if (p->lines[l].sampler == ABSIM_SAMPLER_BINOMIAL)
             p->lines[l].phi = p->phi_table;
+        }
     }
 
     p->single = calloc((size_t)p->nlines, sizeof *p->single);

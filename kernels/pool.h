@@ -133,10 +133,11 @@ void absim_pool_path(const absim_pool_plan *p, const double *r, const int64_t *d
  * no floating coupon is floored on the path, the sums are formed in
  * another order: per-loan principal profiles accumulated in one straight
  * loop, and balances and interest as running sums of defaults less the
- * principal those loans would have paid; otherwise bitwise). Only `principal` is formed, not its scheduled /
- * prepaid split: sched_principal and prepayments are left unspecified.
- * Cost O(T + sum over defaulting lines of their live periods from the
- * first default on); lines without defaults cost nothing. */
+ * principal those loans would have paid; otherwise bitwise). Only
+ * `principal` is formed, not its scheduled / prepaid split:
+ * sched_principal and prepayments are left unspecified. Cost O(T + sum
+ * over defaulting lines of their live periods from the first default
+ * on); lines without defaults cost nothing. */
 void absim_pool_path_events(const absim_pool_plan *p, const double *r, int nevents, const int *line,
                             const int *period, const int64_t *count, const double *rec, absim_collateral *out);
 
