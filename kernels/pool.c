@@ -499,7 +499,7 @@ static void path_unfloored(const absim_pool_plan *p, const double *r, int nevent
     /* balance_end of the horizon is the start balance of the period after */
     const int cut = p->horizon < T ? p->horizon + 1 : T;
     const int P = p->prof_periods;
-    const double *prof = p->prof1_cut ? p->prof1_cut : p->prof1;
+    const double *prof = absim_pool_prof_table(p);
     for (int j = 0; j < nevents;) {
         const int l = line[j], lag = p->lag[l], floating = p->floating[l];
         const int live = p->live[l] < cut ? p->live[l] : cut;

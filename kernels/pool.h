@@ -141,6 +141,13 @@ void absim_pool_path(const absim_pool_plan *p, const double *r, const int64_t *d
 void absim_pool_path_events(const absim_pool_plan *p, const double *r, int nevents, const int *line,
                             const int *period, const int64_t *count, const double *rec, absim_collateral *out);
 
+/* The principal-profile table the event path reads: prof1_cut when the
+ * horizon cut it, else prof1; prof_periods values a line. */
+static inline const double *absim_pool_prof_table(const absim_pool_plan *p)
+{
+    return p->prof1_cut ? p->prof1_cut : p->prof1;
+}
+
 /* Ask the cache for what absim_pool_path_events() reads first for a
  * default of line l in period kd (its balance at default and the start of
  * its principal profile, random places of tables larger than the cache):
@@ -159,7 +166,7 @@ static inline void absim_pool_prefetch(const absim_pool_plan *p, int l, int kd)
 #if defined(__GNUC__)
     __builtin_prefetch(p->factor + (size_t)l * ((size_t)p->T + 1) + kd - 1);
     if (kd <= p->prof_periods)
-        __builtin_prefetch((p->prof1_cut ? p->prof1_cut : p->prof1) + (size_t)l * (size_t)p->prof_periods + kd - 1);
+        __builtin_prefetch(absim_pool_prof_table(p) + (size_t)l * (size_t)p->prof_periods + kd - 1);
 #else
     (void)p;
     (void)l;
