@@ -2,7 +2,8 @@
  * streams:
  *   - absim_rng_loan_words: line l's word is word l % 4 of block 0 of
  *     stream LOANS(l / 4), whatever batch it is computed in, and so are
- *     the latent normals;
+ *     the latent normals; each normal is its word's ziggurat draw
+ *     (absim_zig_fast), finished from stream LOANS_MORE(l) when refused;
  *   - absim_loans_sample gives, for every loan, the smallest period k with
  *     e <= y_k (brute force over k), for gaussian and student_t factors
  *     and several laws;
@@ -33,11 +34,12 @@ static void test_loans_words(void **state)
     (void)state;
     absim_loan_set set;
     assert_int_equal(absim_loan_set_alloc(&set, 1), ABSIM_OK);
-    uint64_t all[103], part[103];
-    double eall[103], epart[103];
-    absim_rng_loan_words(SEED, 7, 0, 103, all);
-    absim_loans_latent(&set, SEED, 7, 0, 103, part, eall);
-    for (int l = 0; l < 103; l++) {
+    uint64_t all[1031], part[1031];
+    double eall[1031], epart[1031];
+    int nslow = 0;
+    absim_rng_loan_words(SEED, 7, 0, 1031, all);
+    absim_loans_latent(&set, SEED, 7, 0, 1031, part, eall);
+    for (int l = 0; l < 1031; l++) {
         absim_rng r;
         absim_rng_open(&r, SEED, 7, ABSIM_STREAM_ID(ABSIM_STREAM_LOANS, l / 4));
         uint64_t w = 0;
@@ -45,9 +47,20 @@ static void test_loans_words(void **state)
             w = absim_rng_u64(&r);
         assert_true(w == all[l]);
         assert_true(isfinite(eall[l]));
+        /* the normal: the word's fast draw, else finished from the line's
+         * own stream LOANS_MORE(l) */
+        double e;
+        if (!absim_zig_fast(&set.zig, w, &e)) {
+            nslow++;
+            absim_rng more;
+            absim_rng_open(&more, SEED, 7, ABSIM_STREAM_ID(ABSIM_STREAM_LOANS_MORE, l));
+            e = absim_zig_finish(&set.zig, w, &more);
+        }
+        assert_memory_equal(&e, &eall[l], sizeof e);
     }
+    assert_true(nslow > 0); /* about 1.2% of words: the finishing path was taken */
     /* any batch boundaries give the same words and normals */
-    const int cuts[][2] = {{0, 1}, {1, 3}, {3, 6}, {5, 64}, {2, 101}, {100, 3}};
+    const int cuts[][2] = {{0, 1}, {1, 3}, {3, 6}, {5, 64}, {2, 101}, {100, 3}, {7, 1024}, {960, 71}};
     for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
         absim_rng_loan_words(SEED, 7, cuts[c][0], cuts[c][1], part);
         for (int i = 0; i < cuts[c][1]; i++)
@@ -89,27 +102,29 @@ static int brute_period(const absim_line_model *m, const absim_loan_set *s, int 
     return m->last;
 }
 
-enum { NL = 12, TT = 60 };
+enum { NL = 150, TT = 60 };
 
-/* NL one-loan lines of different laws and terms in 3 sectors. */
+/* NL one-loan lines of 12 laws and terms, in 3 sectors (more than one
+ * batch of 64, and not a multiple of 8). */
 static void build(absim_line_model *m, absim_loan_set *s, absim_copula cop, double dof)
 {
     double F[TT + 1];
     assert_int_equal(absim_loan_set_alloc(s, NL), ABSIM_OK);
     for (int l = 0; l < NL; l++) {
         absim_line line;
-        switch (l % 4) {
+        const int v = l % 12;
+        switch (v % 4) {
         case 0:
-            line = test_line(ABSIM_LAW_PD, 0.02 + 0.01 * l, 24 + 3 * l);
+            line = test_line(ABSIM_LAW_PD, 0.02 + 0.01 * v, 24 + 3 * v);
             break;
         case 1:
-            line = test_line(ABSIM_LAW_CDR, 0.05 + 0.02 * l, TT);
+            line = test_line(ABSIM_LAW_CDR, 0.05 + 0.02 * v, TT);
             break;
         case 2:
-            line = test_line(ABSIM_LAW_PD, 0.4, 12 + l);
+            line = test_line(ABSIM_LAW_PD, 0.4, 12 + v);
             break;
         default:
-            line = test_line(ABSIM_LAW_PD, 0.001 * (l + 1), TT);
+            line = test_line(ABSIM_LAW_PD, 0.001 * (v + 1), TT);
             break;
         }
         absim_law_default_cdf(&line, TT, 1, 1.0, -1, 0.0, F);
@@ -159,14 +174,19 @@ static void check_against_brute(absim_copula cop, double dof)
     int period[NL], def[NL];
     absim_factors f = {0.0, zs, 1.0};
     int64_t defaults = 0;
-    for (uint64_t p = 0; p < 20000; p++) {
+    for (uint64_t p = 0; p < 2000; p++) {
         absim_rng rng;
         absim_rng_open(&rng, SEED, p, ABSIM_STREAM_ID(ABSIM_STREAM_FACTORS, 0));
         absim_factors_draw(cop, dof, 3, 0.0, &rng, &f);
         f.zg *= 1.5; /* reach further into the tails */
         absim_loans_latent(&s, SEED, p, 0, NL, w, u);
-        absim_loans_sample(&s, 0, NL, &f, u, period, def);
+        const int nd = absim_loans_sample(&s, 0, NL, &f, u, period, def);
+        int j = 0;
         for (int l = 0; l < NL; l++) {
+            if (period[l] > 0) { /* the defaulters' indices, increasing */
+                assert_true(j < nd);
+                assert_int_equal(def[j++], l);
+            }
             int want = brute_period(&m[l], &s, l, &f, u[l]);
             if (period[l] != want)
                 print_error("path %llu line %d: period %d, brute force %d\n", (unsigned long long)p, l, period[l],
@@ -174,6 +194,7 @@ static void check_against_brute(absim_copula cop, double dof)
             assert_int_equal(period[l], want);
             defaults += period[l] > 0;
         }
+        assert_int_equal(j, nd);
         /* a batch starting mid-way gives the same periods */
         int part[NL];
         absim_loans_sample(&s, 5, NL - 5, &f, u + 5, part, def);
