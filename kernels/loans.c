@@ -19,31 +19,6 @@
 
 #include "status.h"
 
-/* Eight 0/1 flag bytes f[0..7] as the bits 0..7 of one number: the
- * product with 0x0102040810204080 adds each byte, shifted, into the top
- * byte, without carries. */
-static inline uint64_t flag_bits8(const unsigned char *f)
-{
-    uint64_t x;
-    memcpy(&x, f, sizeof x);
-    return (x * 0x0102040810204080ULL) >> 56;
-}
-
-/* Index of the lowest set bit of x != 0. */
-static inline int ctz64(uint64_t x)
-{
-#if defined(__GNUC__)
-    return __builtin_ctzll(x);
-#else
-    int k = 0;
-    while (!(x & 1)) {
-        x >>= 1;
-        k++;
-    }
-    return k;
-#endif
-}
-
 int absim_loan_set_alloc(absim_loan_set *s, int n)
 {
     size_t m = n > 0 ? (size_t)n : 1;
@@ -144,19 +119,12 @@ void absim_loans_latent(const absim_loan_set *s, uint64_t seed, uint64_t path, i
                         double *e)
 {
     absim_rng_loan_words(seed, path, first, n, w);
-    unsigned char slow[64];
-    for (int i0 = 0; i0 < n; i0 += 64) {
-        const int m = n - i0 < 64 ? n - i0 : 64;
-        absim_zig_fast_batch(&s->zig, m, w + i0, e + i0, slow);
-        memset(slow + m, 0, (size_t)(64 - m));
-        for (int g = 0; g < m; g += 8)
-            for (uint64_t bits = flag_bits8(slow + g); bits; bits &= bits - 1) {
-                const int i = i0 + g + ctz64(bits);
-                absim_rng r;
-                absim_rng_open(&r, seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_LOANS_MORE, first + i));
-                e[i] = absim_zig_finish(&s->zig, w[i], &r);
-            }
-    }
+    for (int i = 0; i < n; i++)
+        if (!absim_zig_fast(&s->zig, w[i], &e[i])) {
+            absim_rng r;
+            absim_rng_open(&r, seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_LOANS_MORE, first + i));
+            e[i] = absim_zig_finish(&s->zig, w[i], &r);
+        }
 }
 
 /* Period of a loan known to default by `last`: the smallest k in
@@ -176,22 +144,6 @@ static int default_period(const absim_loan_set *s, int l, double t)
     return s->first[l] + lo;
 }
 
-/* flag[i] = 1 when loan i defaults by its `last`, else 0: e <= y_last,
- * y_last as thr[last] ic mix - sys (the same operations as the search).
- * A loop of its own so that it vectorises (the sector factor is a
- * gather); element-wise and without contraction in ISO C, so every clone
- * gives the same flags. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
-static void default_flags(int n, double zg, double mix, const double *restrict zs, const double *restrict ag,
-                          const double *restrict as, const double *restrict ylast, const int *restrict sector,
-                          const double *restrict e, unsigned char *restrict flag)
-{
-    for (int i = 0; i < n; i++)
-        flag[i] = e[i] <= ylast[i] * mix - (ag[i] * zg + as[i] * zs[sector[i]]);
-}
-
 int absim_loans_sample(const absim_loan_set *s, int l0, int n, const absim_factors *f, const double *restrict e,
                        int *restrict period, int *restrict def)
 {
@@ -199,19 +151,13 @@ int absim_loans_sample(const absim_loan_set *s, int l0, int n, const absim_facto
     const double *restrict zs = f->zs, *restrict ag = s->ag + l0, *restrict as = s->as + l0,
                            *restrict ylast = s->ylast + l0;
     const int *restrict sector = s->sector + l0;
-    /* 64 loans at a time: their flags, then eight flags at a time as the
-     * bits of one byte, so the defaulters' indices cost work per
-     * defaulter and per eight loans, not per loan */
-    memset(period, 0, (size_t)(n > 0 ? n : 0) * sizeof *period);
-    unsigned char flag[64];
+    /* y_last as thr[last] ic mix - sys: the same operations as the search;
+     * the defaulters' indices are collected without a branch */
     int nd = 0;
-    for (int i0 = 0; i0 < n; i0 += 64) {
-        const int m = n - i0 < 64 ? n - i0 : 64;
-        default_flags(m, zg, mix, zs, ag + i0, as + i0, ylast + i0, sector + i0, e + i0, flag);
-        memset(flag + m, 0, (size_t)(64 - m));
-        for (int g = 0; g < m; g += 8)
-            for (uint64_t bits = flag_bits8(flag + g); bits; bits &= bits - 1)
-                def[nd++] = i0 + g + ctz64(bits);
+    for (int i = 0; i < n; i++) {
+        period[i] = 0;
+        def[nd] = i;
+        nd += e[i] <= ylast[i] * mix - (ag[i] * zg + as[i] * zs[sector[i]]);
     }
     for (int j = 0; j < nd; j++) {
         const int i = def[j];

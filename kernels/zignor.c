@@ -13,7 +13,6 @@
 #include "zignor.h"
 
 #include <math.h>
-#include <string.h>
 
 #define ZN ABSIM_ZIG_LAYERS
 
@@ -66,37 +65,6 @@ void absim_zig_init(absim_zig *z)
         z->f[i] = fdens(z->x[i]);
     for (int i = 0; i < ZN; i++)
         z->k[i] = z->x[i + 1] / z->x[i];
-}
-
-/* The 53-bit integer v = w >> 11 becomes a double through two exact
- * 52-bit conversions (2^52 + x read as a double, less 2^52): v = 2
- * floor(v/2) + (v mod 2), each part and the sum exact below 2^53, so u is
- * bitwise (double)v 2^-53 as in absim_zig_fast, without the 64-bit
- * integer conversion that AVX2 lacks. Element-wise and without
- * contraction in ISO C, so every clone gives the same bits. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
-void absim_zig_fast_batch(const absim_zig *restrict z, int n, const uint64_t *restrict w, double *restrict e,
-                          unsigned char *restrict slow)
-{
-    const double *restrict zx = z->x, *restrict zk = z->k;
-    for (int i = 0; i < n; i++) {
-        const uint64_t v = w[i] >> 11, hi = (v >> 1) | 0x4330000000000000ULL, lo = (v & 1) | 0x4330000000000000ULL;
-        double dh, dl;
-        memcpy(&dh, &hi, sizeof dh);
-        memcpy(&dl, &lo, sizeof dl);
-        dh -= 0x1p52;
-        dl -= 0x1p52;
-        const double u = (dh + dh + dl) * 0x1.0p-53;
-        const int layer = (int)(w[i] & 0xff);
-        slow[i] = !(u < zk[layer]);
-        const double x = u * zx[layer];
-        uint64_t bits;
-        memcpy(&bits, &x, sizeof bits);
-        bits ^= (w[i] & 0x100) << 55;
-        memcpy(&e[i], &bits, sizeof bits);
-    }
 }
 
 static double uniform53(absim_rng *r)

@@ -55,12 +55,6 @@ static inline int absim_zig_fast(const absim_zig *z, uint64_t w, double *e)
     return 0;
 }
 
-/* absim_zig_fast over n words at once (a loop that vectorises): for each
- * i, slow[i] = 0 and e[i] as absim_zig_fast would set it, or slow[i] = 1
- * (e[i] unspecified) for a word that needs absim_zig_finish. Bitwise the
- * same values as absim_zig_fast. */
-void absim_zig_fast_batch(const absim_zig *z, int n, const uint64_t *w, double *e, unsigned char *slow);
-
 /* Complete the draw whose first word w was not accepted at once, using
  * further words from stream r. */
 double absim_zig_finish(const absim_zig *z, uint64_t w, absim_rng *r);

@@ -8,9 +8,6 @@
  *   - the slow path alone (words the fast path refuses) also lands where
  *     it should: its values are beyond the inner rectangles and follow the
  *     normal law restricted to them (chi-square by layer);
- *   - absim_zig_fast_batch gives absim_zig_fast's verdicts and values
- *     bitwise (random words, and every layer and sign at the edges of
- *     the position and of the acceptance bound);
  *   - determinism. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -126,68 +123,6 @@ static void test_zig_slow_path(void **state)
     assert_true((double)(slow[0] + slow[CELLS - 1]) / (double)nslow > 4.0 / CELLS);
 }
 
-/* One word through the batch and through absim_zig_fast: the same
- * verdict and, when accepted, the same bits. */
-static void check_batch_word(const absim_zig *z, uint64_t w)
-{
-    double e1 = 0.0, e2 = 0.0;
-    unsigned char slow = 2;
-    const int fast = absim_zig_fast(z, w, &e1);
-    absim_zig_fast_batch(z, 1, &w, &e2, &slow);
-    assert_int_equal(slow, !fast);
-    if (fast)
-        assert_memory_equal(&e1, &e2, sizeof e1);
-}
-
-/* absim_zig_fast_batch against absim_zig_fast, bitwise: 1,000,000 words
- * in batches of every length from 1 to 67, and for every layer and sign
- * the positions 0, 1, 2^52 - 1, 2^52 (where the batch's two 52-bit halves
- * meet), 2^53 - 1 and the three integers around the acceptance bound
- * k[layer] 2^53. */
-static void test_zig_fast_batch(void **state)
-{
-    (void)state;
-    absim_zig z;
-    absim_zig_init(&z);
-    absim_rng r;
-    absim_rng_open(&r, SEED, 9, 2);
-    uint64_t w[67];
-    double e[67];
-    unsigned char slow[67];
-    int64_t nslow = 0, total = 0;
-    for (int len = 1; total < 1000000; len = len % 67 + 1) {
-        for (int i = 0; i < len; i++)
-            w[i] = absim_rng_u64(&r);
-        absim_zig_fast_batch(&z, len, w, e, slow);
-        for (int i = 0; i < len; i++) {
-            double ref;
-            const int fast = absim_zig_fast(&z, w[i], &ref);
-            assert_int_equal(slow[i], !fast);
-            if (fast)
-                assert_memory_equal(&ref, &e[i], sizeof ref);
-            nslow += !fast;
-        }
-        total += len;
-    }
-    assert_true(nslow > total / 100 && nslow < total / 40); /* about 1.2% are refused */
-    for (uint64_t layer = 0; layer < ABSIM_ZIG_LAYERS; layer++)
-        for (uint64_t sign = 0; sign < 2; sign++) {
-            const double bound = ldexp(z.k[layer], 53);
-            const uint64_t at = bound < 0x1p53 ? (uint64_t)bound : ((uint64_t)1 << 53) - 1;
-            const uint64_t pos[] = {0,
-                                    1,
-                                    ((uint64_t)1 << 52) - 1,
-                                    (uint64_t)1 << 52,
-                                    ((uint64_t)1 << 53) - 1,
-                                    at > 0 ? at - 1 : 0,
-                                    at,
-                                    at + 1 < ((uint64_t)1 << 53) ? at + 1 : at};
-            for (size_t j = 0; j < sizeof pos / sizeof pos[0]; j++)
-                for (uint64_t low = 0; low < 8; low += 7) /* bits 9 and 10, unused, both ways */
-                    check_batch_word(&z, (pos[j] << 11) | ((low << 8) & 0x600) | (sign << 8) | layer);
-        }
-}
-
 static void test_zig_deterministic(void **state)
 {
     (void)state;
@@ -206,7 +141,6 @@ int main(void)
         cmocka_unit_test(test_zig_tables),
         cmocka_unit_test(test_zig_normal_law),
         cmocka_unit_test(test_zig_slow_path),
-        cmocka_unit_test(test_zig_fast_batch),
         cmocka_unit_test(test_zig_deterministic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
