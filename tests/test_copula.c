@@ -103,31 +103,18 @@ static void exact_count_pmf(int n, double p, double rho, double *pmf)
     }
 }
 
+static double array_pmf(int64_t j, const void *ctx)
+{
+    return ((const double *)ctx)[j];
+}
+
 /* Chi-square goodness of fit of counts obs[0..n] (total N) against pmf,
  * merging cells so that each expected count is >= 10; returns the
  * statistic and its degrees of freedom. */
 static double chisq_gof(const long *obs, const double *pmf, int n, long N, int *df)
 {
-    double stat = 0.0, eo = 0.0, ee = 0.0, last_o = 0.0, last_e = 0.0;
-    int cells = 0;
-    for (int j = 0; j <= n; j++) {
-        eo += obs[j];
-        ee += pmf[j] * N;
-        if (ee >= 10.0) {
-            if (cells > 0)
-                stat += (last_o - last_e) * (last_o - last_e) / last_e;
-            last_o = eo;
-            last_e = ee;
-            cells++;
-            eo = ee = 0.0;
-        }
-    }
-    /* a small upper tail joins the last cell */
-    last_o += eo;
-    last_e += ee;
-    stat += (last_o - last_e) * (last_o - last_e) / last_e;
-    *df = cells - 1;
-    return stat;
+    double total;
+    return test_chisq_cells(obs, N, 0, n, array_pmf, pmf, 10.0, &total, df);
 }
 
 /* Two-sample chi-square of count histograms a, b (equal sample sizes),

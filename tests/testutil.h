@@ -37,22 +37,24 @@ static inline absim_line test_line(absim_default_law law, double value, int term
     return l;
 }
 
-/* Chi-square statistic of the histogram obs[lo..hi] of N draws against
- * Binomial(n, p) (gsl_ran_binomial_pdf), cells merged in order until each
- * expects >= 20 draws, the remainder joining the last cell; [lo, hi] must
- * hold all but a negligible mass (checked to 1e-7: gsl_ran_binomial_pdf
- * is good to ~1e-9 at n = 1e6). Returns the statistic, df in *df. */
-static inline double test_chisq_binomial(const long *obs, long N, int64_t n, double p, int64_t lo, int64_t hi,
-                                         int *df)
+/* Chi-square statistic of the histogram obs[0 .. hi-lo] (outcomes lo ..
+ * hi) of N draws against the probabilities pmf(j, ctx), cells merged in
+ * order until each expects >= min_expected draws, the remainder joining
+ * the last cell. Returns the statistic, df in *df and the summed
+ * probabilities in *total. */
+static inline double test_chisq_cells(const long *obs, long N, int64_t lo, int64_t hi,
+                                      double (*pmf)(int64_t j, const void *ctx), const void *ctx,
+                                      double min_expected, double *total, int *df)
 {
-    double stat = 0.0, eo = 0.0, ee = 0.0, last_o = 0.0, last_e = 0.0, total = 0.0;
+    double stat = 0.0, eo = 0.0, ee = 0.0, last_o = 0.0, last_e = 0.0;
     int cells = 0;
+    *total = 0.0;
     for (int64_t j = lo; j <= hi; j++) {
-        double pj = gsl_ran_binomial_pdf((unsigned)j, p, (unsigned)n);
-        total += pj;
+        const double pj = pmf(j, ctx);
+        *total += pj;
         eo += (double)obs[j - lo];
         ee += pj * (double)N;
-        if (ee >= 20.0) {
+        if (ee >= min_expected) {
             if (cells > 0)
                 stat += (last_o - last_e) * (last_o - last_e) / last_e;
             last_o = eo;
@@ -61,11 +63,34 @@ static inline double test_chisq_binomial(const long *obs, long N, int64_t n, dou
             eo = ee = 0.0;
         }
     }
-    assert_close(total, 1.0, 1e-7);
     last_o += eo;
     last_e += ee;
     stat += (last_o - last_e) * (last_o - last_e) / last_e;
     *df = cells - 1;
+    return stat;
+}
+
+typedef struct {
+    int64_t n;
+    double p;
+} test_binomial_law;
+
+static inline double test_binomial_pmf(int64_t j, const void *ctx)
+{
+    const test_binomial_law *b = ctx;
+    return gsl_ran_binomial_pdf((unsigned)j, b->p, (unsigned)b->n);
+}
+
+/* test_chisq_cells against Binomial(n, p) (gsl_ran_binomial_pdf), cells
+ * of >= 20 expected draws; [lo, hi] must hold all but a negligible mass
+ * (checked to 1e-7: gsl_ran_binomial_pdf is good to ~1e-9 at n = 1e6). */
+static inline double test_chisq_binomial(const long *obs, long N, int64_t n, double p, int64_t lo, int64_t hi,
+                                         int *df)
+{
+    const test_binomial_law law = {n, p};
+    double total;
+    const double stat = test_chisq_cells(obs, N, lo, hi, test_binomial_pmf, &law, 20.0, &total, df);
+    assert_close(total, 1.0, 1e-7);
     return stat;
 }
 
