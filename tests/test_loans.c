@@ -104,8 +104,8 @@ static int brute_period(const absim_line_model *m, const absim_loan_set *s, int 
 
 enum { NL = 150, TT = 60 };
 
-/* NL one-loan lines of 12 laws and terms, in 3 sectors (more than one
- * batch of 64, and not a multiple of 8). */
+/* NL one-loan lines of 12 laws and terms, in 3 sectors (more lines than
+ * the path loop hands over at once, ABSIM_PATH_BATCH). */
 static void build(absim_line_model *m, absim_loan_set *s, absim_copula cop, double dof)
 {
     double F[TT + 1];
