@@ -8,8 +8,8 @@
  *     per step; its recursion is one multiply-add);
  *   - the factors (absim_factors_draw on the FACTORS stream);
  *   - per loan-level line (one loan): its latent normal e from the LOANS
- *     streams (absim_loans_latent: four words per block, ziggurat, as in
- *     absim); a loan with e <= c_last (the unconditional threshold) is a
+ *     words (absim_loans_latent: two words per Philox4x32 block, ziggurat, as
+ *     in absim); a loan with e <= c_last (the unconditional threshold) is a
  *     defaulter;
  *   - per larger line: one binomial Binomial(count, F(last)) and then, as
  *     absim's binomial sampler, min(N, last) further draws (N uniforms and

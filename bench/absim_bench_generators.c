@@ -37,7 +37,7 @@
 #define MAX_CASES 64
 
 /* Checksum of a correct build at --scale 1. */
-#define EXPECTED_CHECKSUM 0xa89c8b3294b2bb1dULL
+#define EXPECTED_CHECKSUM 0xd33b7b119225be74ULL
 
 typedef struct {
     char name[64];
@@ -125,6 +125,37 @@ static void bench_basic(long n)
     for (long i = 0; i < n; i++)
         s += absim_zig_draw(&z, &r);
     record("normal_zig_word", now_ns() - t, (double)n, "draw", mix_double(0, s));
+}
+
+/* The latent words of one-loan lines (absim_rng_loan_words), 1,000 a path
+ * as deal (a), on each route: scalar (Random123), AVX2, AVX-512. A route
+ * the CPU lacks is reported as such and not timed; every route's words
+ * must equal the scalar ones (else the checksum breaks). */
+static void bench_loan_words(long npaths)
+{
+    enum { LOANS = 1000 };
+    static const char *names[3] = {"loan_word_scalar", "loan_word_avx2", "loan_word_avx512"};
+    uint64_t w[LOANS], ref = 0;
+    const int best = absim_rng_loan_route_best();
+    for (int route = ABSIM_LOAN_ROUTE_SCALAR; route <= ABSIM_LOAN_ROUTE_AVX512; route++) {
+        char name[64];
+        if (route > best) {
+            snprintf(name, sizeof name, "%s (not on this CPU)", names[route]);
+            record(name, 0.0, 1.0, "word", ref);
+            continue;
+        }
+        uint64_t acc = 0;
+        double t = now_ns();
+        for (long p = 0; p < npaths; p++) {
+            absim_rng_loan_words_route(SEED, (uint64_t)p, 0, LOANS, w, route);
+            for (int i = 0; i < LOANS; i += 97)
+                acc ^= w[i] + (uint64_t)i;
+        }
+        t = now_ns() - t;
+        if (route == ABSIM_LOAN_ROUTE_SCALAR)
+            ref = acc;
+        record(names[route], t, (double)npaths * LOANS, "word", acc);
+    }
 }
 
 static void bench_factors(long npaths)
@@ -313,6 +344,7 @@ int main(int argc, char **argv)
     gsl_set_error_handler_off();
 
     bench_basic((long)(1e7 * scale));
+    bench_loan_words((long)(1e4 * scale));
     bench_components((long)(2e6 * scale));
     bench_factors((long)(5e5 * scale));
     bench_defaults((long)(4e6 * scale), 0.02, "pd2");

@@ -5,8 +5,8 @@
  *     e <= y_k = (c_k ic) m - (a_g Z_g + a_s Z_s),
  * ic = 1/c, a_g = b_g ic, a_s = b_s ic (copula.h), so one normal per loan
  * decides whether it defaults at all, and only defaulters search their
- * period. The normals come from one 64-bit word each, four words to a
- * Philox block (absim_rng_loan_words), through the ziggurat (zignor.h):
+ * period. The normals come from one 64-bit word each, two words to a
+ * Philox4x32-10 block (absim_rng_loan_words), through the ziggurat (zignor.h):
  * about 1.5% of loans need further words, from their own stream
  * LOANS_MORE(l). A loan's normal depends only on (seed, path, line). */
 #ifndef ABSIM_LOANS_H

@@ -4,8 +4,9 @@
  * index, see rng.h): RATES draws the short-rate path, FACTORS the global and
  * sector factors (and the Student-t mixing variable), DEFAULTS(l) the
  * defaults of line l, except that a line of one loan (a loan tape) takes
- * its latent normal from word l % 4 of LOANS(l / 4) (and, rarely, further
- * words from LOANS_MORE(l)); RECOVERY(l) the
+ * its latent normal from its word of LOANS (absim_rng_loan_words: word l % 2
+ * of Philox4x32 block l / 2; rarely, further words from LOANS_MORE(l));
+ * RECOVERY(l) the
  * recovery rates of line l's defaulted loans in period order, ORIGINATOR
  * the originator's idiosyncratic draw.
  * Scenarios change thresholds and amounts, never the streams: a stress run

@@ -1,7 +1,8 @@
 /* rng.h -- counter-based random streams keyed by (seed, path, stream).
  *
  * absim uses Philox4x64-10 (Salmon et al., "Parallel random numbers: as easy
- * as 1, 2, 3", SC'11) from Random123. A stream is the key (seed) plus a
+ * as 1, 2, 3", SC'11) from Random123 (and its Philox4x32-10 for the latent
+ * words of one-loan lines, absim_rng_loan_words). A stream is the key (seed) plus a
  * counter whose words hold (draw block, stream id, path index): opening a
  * stream is two stores, streams never overlap, and the numbers a path sees
  * depend only on (seed, path, stream) -- not on threads, ranks, call order
@@ -25,7 +26,7 @@ enum {
     ABSIM_STREAM_ORIGINATOR = 3, /* index 0 */
     ABSIM_STREAM_DEFAULTS = 4,   /* index = line */
     ABSIM_STREAM_RECOVERY = 5,   /* index = line */
-    ABSIM_STREAM_LOANS = 6,      /* index = line / 4: latent draws of one-loan lines */
+    ABSIM_STREAM_LOANS = 6,      /* latent words of one-loan lines (Philox4x32, absim_rng_loan_words) */
     ABSIM_STREAM_LOANS_MORE = 7  /* index = line: the rare further words of one */
 };
 
@@ -47,11 +48,22 @@ uint64_t absim_rng_u64(absim_rng *r);
 /* Uniform double in the open interval (0,1), 53 bits. */
 double absim_rng_uniform(absim_rng *r);
 
-/* Latent words of one-loan lines first, first+1, ..., first+n-1: line
- * l's is word l % 4 of block 0 of stream (LOANS, l / 4) of `path`. Four
- * lines share one Philox block, so a loan tape costs a quarter block per
- * loan; a line's word depends only on (seed, path, l). */
+/* Latent words of one-loan lines first, first+1, ..., first+n-1 of
+ * `path`: Philox4x32-10 (Random123's philox4x32_R(10, ...)) with key
+ * {seed low 32 bits, seed high 32 bits} and counter {b, ABSIM_STREAM_LOANS,
+ * path low, path high}; block b = l / 2 holds lines 2b and 2b + 1, line
+ * 2b + j getting v[2j] | v[2j+1] << 32. A line's word depends only on
+ * (seed, path, l); two loans share one block, made 16 blocks at a time
+ * with AVX-512 or AVX2 where the CPU has them (about 1 ns a word, against
+ * 4 for Philox4x64-10 one block at a time): the same bits on every route. */
 void absim_rng_loan_words(uint64_t seed, uint64_t path, int first, int n, uint64_t *w);
+
+/* The routes of absim_rng_loan_words (for tests and benchmarks): scalar
+ * (Random123, every machine), AVX2, AVX-512. `route` < 0 or above what
+ * the CPU has takes the best the CPU has (absim_rng_loan_route_best()). */
+enum { ABSIM_LOAN_ROUTE_SCALAR = 0, ABSIM_LOAN_ROUTE_AVX2 = 1, ABSIM_LOAN_ROUTE_AVX512 = 2 };
+int absim_rng_loan_route_best(void);
+void absim_rng_loan_words_route(uint64_t seed, uint64_t path, int first, int n, uint64_t *w, int route);
 
 /* Standard normal by inverse CDF (one uniform per draw, fixed count). */
 double absim_rng_gaussian_icdf(absim_rng *r);
@@ -63,7 +75,8 @@ void absim_rng_bind_gsl(gsl_rng *g, absim_rng *r);
 /* The gsl_rng_type used by absim_rng_bind_gsl ("philox4x64"). */
 extern const gsl_rng_type *const absim_rng_type_philox;
 
-/* Name of the generator, written to output metadata. */
-#define ABSIM_RNG_NAME "philox4x64-10"
+/* Name of the generators, written to output metadata: Philox4x64-10 for
+ * every stream, Philox4x32-10 for the latent words of one-loan lines. */
+#define ABSIM_RNG_NAME "philox4x64-10+philox4x32-10"
 
 #endif

@@ -1,8 +1,8 @@
 /* test_loans.c -- the loan-level sampler (kernels/loans.c) and its
  * streams:
- *   - absim_rng_loan_words: line l's word is word l % 4 of block 0 of
- *     stream LOANS(l / 4), whatever batch it is computed in, and so are
- *     the latent normals; each normal is its word's ziggurat draw
+ *   - absim_rng_loan_words: line l's word is its half of Random123's
+ *     Philox4x32-10 block l / 2 (rng.h), on every route the CPU has and
+ *     whatever batch it is computed in, and so are the latent normals; each normal is its word's ziggurat draw
  *     (absim_zig_fast), finished from stream LOANS_MORE(l) when refused;
  *   - absim_loans_sample gives, for every loan, the smallest period k with
  *     e <= y_k (brute force over k), for gaussian and student_t factors
@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include <Random123/philox.h>
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 #include <math.h>
@@ -29,6 +30,15 @@
 
 #define SEED 20261201ULL
 
+/* Line l's word from Random123's Philox4x32-10 itself (rng.h's layout). */
+static uint64_t ref_word(uint64_t seed, uint64_t path, int l)
+{
+    philox4x32_key_t k = {{(uint32_t)seed, (uint32_t)(seed >> 32)}};
+    philox4x32_ctr_t c = {{(uint32_t)(l / 2), ABSIM_STREAM_LOANS, (uint32_t)path, (uint32_t)(path >> 32)}};
+    philox4x32_ctr_t o = philox4x32_R(10, c, k);
+    return (uint64_t)o.v[2 * (l % 2) + 1] << 32 | o.v[2 * (l % 2)];
+}
+
 static void test_loans_words(void **state)
 {
     (void)state;
@@ -40,11 +50,7 @@ static void test_loans_words(void **state)
     absim_rng_loan_words(SEED, 7, 0, 1031, all);
     absim_loans_latent(&set, SEED, 7, 0, 1031, part, eall);
     for (int l = 0; l < 1031; l++) {
-        absim_rng r;
-        absim_rng_open(&r, SEED, 7, ABSIM_STREAM_ID(ABSIM_STREAM_LOANS, l / 4));
-        uint64_t w = 0;
-        for (int i = 0; i <= l % 4; i++)
-            w = absim_rng_u64(&r);
+        const uint64_t w = ref_word(SEED, 7, l);
         assert_true(w == all[l]);
         assert_true(isfinite(eall[l]));
         /* the normal: the word's fast draw, else finished from the line's
@@ -59,33 +65,132 @@ static void test_loans_words(void **state)
         assert_memory_equal(&e, &eall[l], sizeof e);
     }
     assert_true(nslow > 0); /* about 1.2% of words: the finishing path was taken */
-    /* any batch boundaries give the same words and normals */
-    const int cuts[][2] = {{0, 1}, {1, 3}, {3, 6}, {5, 64}, {2, 101}, {100, 3}, {7, 1024}, {960, 71}};
+    /* every route the CPU has (scalar always), any batch boundaries: the
+     * same words, and the same normals */
+    const int cuts[][2] = {{0, 1}, {1, 3}, {3, 6}, {5, 64}, {2, 101}, {100, 3}, {7, 1024}, {960, 71}, {0, 1031}};
+    const int best = absim_rng_loan_route_best();
+    assert_true(best >= ABSIM_LOAN_ROUTE_SCALAR && best <= ABSIM_LOAN_ROUTE_AVX512);
+    for (int route = ABSIM_LOAN_ROUTE_SCALAR; route <= best; route++)
+        for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
+            memset(part, 0, sizeof part);
+            absim_rng_loan_words_route(SEED, 7, cuts[c][0], cuts[c][1], part, route);
+            for (int i = 0; i < cuts[c][1]; i++)
+                assert_true(part[i] == all[cuts[c][0] + i]);
+            assert_true(cuts[c][1] == 1031 || part[cuts[c][1]] == 0); /* nothing written past n */
+        }
     for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
-        absim_rng_loan_words(SEED, 7, cuts[c][0], cuts[c][1], part);
-        for (int i = 0; i < cuts[c][1]; i++)
-            assert_true(part[i] == all[cuts[c][0] + i]);
         absim_loans_latent(&set, SEED, 7, cuts[c][0], cuts[c][1], part, epart);
         for (int i = 0; i < cuts[c][1]; i++)
             assert_true(epart[i] == eall[cuts[c][0] + i]);
     }
-    /* the shared-rounds Philox equals the stream's for extreme keys and paths */
-    const uint64_t keys[][2] = {{0, 0}, {UINT64_MAX, UINT64_MAX}, {12345, (uint64_t)1 << 40}, {SEED, 3}};
-    for (size_t c = 0; c < sizeof keys / sizeof keys[0]; c++) {
-        absim_rng_loan_words(keys[c][0], keys[c][1], 0, 41, part);
-        for (int l = 0; l < 41; l++) {
-            absim_rng r;
-            absim_rng_open(&r, keys[c][0], keys[c][1], ABSIM_STREAM_ID(ABSIM_STREAM_LOANS, l / 4));
-            uint64_t w = 0;
-            for (int i = 0; i <= l % 4; i++)
-                w = absim_rng_u64(&r);
-            assert_true(w == part[l]);
+    /* extreme keys and paths (both halves of each), every route */
+    const uint64_t keys[][2] = {{0, 0}, {UINT64_MAX, UINT64_MAX}, {12345, (uint64_t)1 << 40}, {SEED, 3},
+                                {(uint64_t)1 << 32, ((uint64_t)1 << 32) - 1}};
+    for (int route = ABSIM_LOAN_ROUTE_SCALAR; route <= best; route++)
+        for (size_t c = 0; c < sizeof keys / sizeof keys[0]; c++) {
+            absim_rng_loan_words_route(keys[c][0], keys[c][1], 0, 41, part, route);
+            for (int l = 0; l < 41; l++)
+                assert_true(part[l] == ref_word(keys[c][0], keys[c][1], l));
         }
+    /* Random123's known-answer vectors for philox4x32 10 (tests/kat_vectors
+     * of its distribution): the reference above is Philox4x32-10 here */
+    const uint32_t kat[3][10] = {
+        {0, 0, 0, 0, 0, 0, 0x6627e8d5u, 0xe169c58du, 0xbc57ac4cu, 0x9b00dbd8u},
+        {0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0x408f276du, 0x41c83b0eu,
+         0xa20bc7c6u, 0x6d5451fdu},
+        {0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u, 0xa4093822u, 0x299f31d0u, 0xd16cfe09u, 0x94fdccebu,
+         0x5001e420u, 0x24126ea1u},
+    };
+    for (int v = 0; v < 3; v++) {
+        philox4x32_ctr_t c = {{kat[v][0], kat[v][1], kat[v][2], kat[v][3]}};
+        philox4x32_key_t k = {{kat[v][4], kat[v][5]}};
+        philox4x32_ctr_t o = philox4x32_R(10, c, k);
+        for (int i = 0; i < 4; i++)
+            assert_true(o.v[i] == kat[v][6 + i]);
     }
-    /* another path: other numbers */
+    /* another path, another seed: other numbers */
     absim_rng_loan_words(SEED, 8, 0, 4, part);
     assert_true(part[0] != all[0]);
+    absim_rng_loan_words(SEED + 1, 7, 0, 4, part);
+    assert_true(part[0] != all[0]);
     absim_loan_set_free(&set);
+}
+
+static double word_uniform(uint64_t w) { return ((double)(w >> 11) + 0.5) * 0x1p-53; }
+
+/* Sample correlation of x and y (n each). */
+static double corr(const double *x, const double *y, int n)
+{
+    double mx = 0, my = 0, sxy = 0, sxx = 0, syy = 0;
+    for (int i = 0; i < n; i++) {
+        mx += x[i];
+        my += y[i];
+    }
+    mx /= n;
+    my /= n;
+    for (int i = 0; i < n; i++) {
+        sxy += (x[i] - mx) * (y[i] - my);
+        sxx += (x[i] - mx) * (x[i] - mx);
+        syy += (y[i] - my) * (y[i] - my);
+    }
+    return sxy / sqrt(sxx * syy);
+}
+
+/* The loan words as uniforms: mean 1/2 and variance 1/12 (4 standard
+ * errors), and no correlation (|r| < 4/sqrt(n)) between the two lines of
+ * a block, neighbouring blocks, neighbouring paths, neighbouring seeds. */
+static void test_loans_words_uniform(void **state)
+{
+    (void)state;
+    enum { LINES = 1024, PATHS = 128, N = LINES * PATHS / 4 };
+    uint64_t *w = malloc(sizeof(uint64_t) * LINES);
+    double *u = malloc(sizeof(double) * LINES * PATHS), *v = malloc(sizeof(double) * LINES * PATHS);
+    double *x[6];
+    for (int j = 0; j < 6; j++)
+        x[j] = malloc(sizeof(double) * N);
+    assert_true(w && u && v && x[0] && x[1] && x[2] && x[3] && x[4] && x[5]);
+    double sum = 0.0, sum2 = 0.0;
+    for (int p = 0; p < PATHS; p++) {
+        absim_rng_loan_words(SEED, (uint64_t)p, 0, LINES, w);
+        for (int l = 0; l < LINES; l++) {
+            u[p * LINES + l] = word_uniform(w[l]);
+            sum += u[p * LINES + l];
+            sum2 += u[p * LINES + l] * u[p * LINES + l];
+        }
+        absim_rng_loan_words(SEED + 1, (uint64_t)p, 0, LINES, w);
+        for (int l = 0; l < LINES; l++)
+            v[p * LINES + l] = word_uniform(w[l]);
+    }
+    const double n = (double)LINES * PATHS, mean = sum / n, var = sum2 / n - mean * mean;
+    assert_true(fabs(mean - 0.5) < 4.0 * sqrt(1.0 / 12.0 / n));
+    assert_true(fabs(var - 1.0 / 12.0) < 4.0 * sqrt(1.0 / 180.0 / n)); /* Var((U-1/2)^2) = 1/180 */
+    /* pairs: (line 4i, 4i+1) same block; (4i+1, 4i+2) neighbouring blocks;
+     * (path p, p+1) same line; (seed, seed + 1) same line and path */
+    int m = 0;
+    for (int p = 0; p + 1 < PATHS; p += 2)
+        for (int l = 0; l < LINES; l += 4) {
+            if (m >= N / 2)
+                break;
+            const double *a = u + p * LINES, *b = u + (p + 1) * LINES;
+            x[0][m] = a[l];
+            x[1][m] = a[l + 1];
+            x[2][m] = a[l + 2];
+            x[3][m] = b[l];
+            x[4][m] = v[p * LINES + l];
+            x[5][m] = a[l + 3];
+            m++;
+        }
+    const double lim = 4.0 / sqrt((double)m);
+    assert_true(fabs(corr(x[0], x[1], m)) < lim); /* same block */
+    assert_true(fabs(corr(x[1], x[2], m)) < lim); /* neighbouring blocks */
+    assert_true(fabs(corr(x[0], x[3], m)) < lim); /* neighbouring paths */
+    assert_true(fabs(corr(x[0], x[4], m)) < lim); /* neighbouring seeds */
+    assert_true(fabs(corr(x[2], x[5], m)) < lim); /* same block, second pair */
+    for (int j = 0; j < 6; j++)
+        free(x[j]);
+    free(w);
+    free(u);
+    free(v);
 }
 
 /* Brute force from the line model: 0 if e > y_last, else the smallest k
@@ -266,6 +371,7 @@ int main(void)
     gsl_set_error_handler_off();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loans_words),
+        cmocka_unit_test(test_loans_words_uniform),
         cmocka_unit_test(test_loans_shared_thresholds),
         cmocka_unit_test(test_loans_gaussian_brute),
         cmocka_unit_test(test_loans_student_t_brute),
