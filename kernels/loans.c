@@ -14,6 +14,7 @@
 #include "loans.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,24 +145,119 @@ static int default_period(const absim_loan_set *s, int l, double t)
     return s->first[l] + lo;
 }
 
-int absim_loans_sample(const absim_loan_set *s, int l0, int n, const absim_factors *f, const double *restrict e,
-                       int *restrict period, int *restrict def)
+/* Default flags of up to 64 loans as the bits of a word: bit i is
+ * e[i] <= ylast[i] m - (ag[i] Z_g + as[i] Z_s[sector[i]]), the operations
+ * of the period search in the same order (no fused multiply-add), so
+ * every route gives the same bits: scalar, or 4 (AVX2) or 8 (AVX-512)
+ * loans an instruction with the sector factors gathered. */
+typedef uint64_t default_bits_fn(const double *e, const double *ylast, const double *ag, const double *as,
+                                 const int *sector, const double *zs, double zg, double mix, int n);
+
+static uint64_t default_bits_scalar(const double *restrict e, const double *restrict ylast,
+                                    const double *restrict ag, const double *restrict as,
+                                    const int *restrict sector, const double *restrict zs, double zg, double mix,
+                                    int n)
 {
+    uint64_t bits = 0;
+    for (int i = 0; i < n; i++)
+        bits |= (uint64_t)(e[i] <= ylast[i] * mix - (ag[i] * zg + as[i] * zs[sector[i]])) << i;
+    return bits;
+}
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+#define DEFAULT_BITS_SIMD 1
+
+__attribute__((target("avx2"))) static uint64_t default_bits_avx2(const double *restrict e,
+                                                                 const double *restrict ylast,
+                                                                 const double *restrict ag,
+                                                                 const double *restrict as,
+                                                                 const int *restrict sector,
+                                                                 const double *restrict zs, double zg,
+                                                                 double mix, int n)
+{
+    const __m256d vm = _mm256_set1_pd(mix), vz = _mm256_set1_pd(zg);
+    uint64_t bits = 0;
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const __m256d zsi = _mm256_i32gather_pd(zs, _mm_loadu_si128((const __m128i *)(sector + i)), 8);
+        const __m256d sys = _mm256_add_pd(_mm256_mul_pd(_mm256_loadu_pd(ag + i), vz),
+                                          _mm256_mul_pd(_mm256_loadu_pd(as + i), zsi));
+        const __m256d y = _mm256_sub_pd(_mm256_mul_pd(_mm256_loadu_pd(ylast + i), vm), sys);
+        bits |= (uint64_t)_mm256_movemask_pd(_mm256_cmp_pd(_mm256_loadu_pd(e + i), y, _CMP_LE_OQ)) << i;
+    }
+    if (i < n)
+        bits |= default_bits_scalar(e + i, ylast + i, ag + i, as + i, sector + i, zs, zg, mix, n - i) << i;
+    return bits;
+}
+
+__attribute__((target("avx512f"))) static uint64_t default_bits_avx512(const double *restrict e,
+                                                                      const double *restrict ylast,
+                                                                      const double *restrict ag,
+                                                                      const double *restrict as,
+                                                                      const int *restrict sector,
+                                                                      const double *restrict zs, double zg,
+                                                                      double mix, int n)
+{
+    const __m512d vm = _mm512_set1_pd(mix), vz = _mm512_set1_pd(zg);
+    uint64_t bits = 0;
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m512d zsi = _mm512_i32gather_pd(_mm256_loadu_si256((const __m256i *)(sector + i)), zs, 8);
+        const __m512d sys = _mm512_add_pd(_mm512_mul_pd(_mm512_loadu_pd(ag + i), vz),
+                                          _mm512_mul_pd(_mm512_loadu_pd(as + i), zsi));
+        const __m512d y = _mm512_sub_pd(_mm512_mul_pd(_mm512_loadu_pd(ylast + i), vm), sys);
+        bits |= (uint64_t)_mm512_cmp_pd_mask(_mm512_loadu_pd(e + i), y, _CMP_LE_OQ) << i;
+    }
+    if (i < n)
+        bits |= default_bits_scalar(e + i, ylast + i, ag + i, as + i, sector + i, zs, zg, mix, n - i) << i;
+    return bits;
+}
+#endif
+
+static default_bits_fn *default_bits_of(int route)
+{
+    const int best = absim_rng_loan_route_best();
+    if (route < 0 || route > best)
+        route = best;
+#ifdef DEFAULT_BITS_SIMD
+    if (route == ABSIM_LOAN_ROUTE_AVX512)
+        return default_bits_avx512;
+    if (route == ABSIM_LOAN_ROUTE_AVX2)
+        return default_bits_avx2;
+#endif
+    return default_bits_scalar;
+}
+
+int absim_loans_sample_route(const absim_loan_set *s, int l0, int n, const absim_factors *f,
+                             const double *restrict e, int *restrict period, int *restrict def, int route)
+{
+    default_bits_fn *bits_of = default_bits_of(route);
     const double zg = f->zg, mix = f->mix;
     const double *restrict zs = f->zs, *restrict ag = s->ag + l0, *restrict as = s->as + l0,
                            *restrict ylast = s->ylast + l0;
     const int *restrict sector = s->sector + l0;
     /* y_last as thr[last] ic mix - sys: the same operations as the search;
-     * the defaulters' indices are collected without a branch */
+     * the defaulters' indices read off the flag bits, 64 loans at a time */
     int nd = 0;
-    for (int i = 0; i < n; i++) {
-        period[i] = 0;
-        def[nd] = i;
-        nd += e[i] <= ylast[i] * mix - (ag[i] * zg + as[i] * zs[sector[i]]);
+    for (int b = 0; b < n; b += 64) {
+        uint64_t bits = bits_of(e + b, ylast + b, ag + b, as + b, sector + b, zs, zg, mix, n - b < 64 ? n - b : 64);
+        while (bits) {
+            def[nd++] = b + __builtin_ctzll(bits);
+            bits &= bits - 1;
+        }
     }
+    for (int i = 0; i < n; i++)
+        period[i] = 0;
     for (int j = 0; j < nd; j++) {
         const int i = def[j];
         period[i] = default_period(s, l0 + i, (e[i] + (ag[i] * zg + as[i] * zs[sector[i]])) / mix);
     }
     return nd;
+}
+
+int absim_loans_sample(const absim_loan_set *s, int l0, int n, const absim_factors *f, const double *restrict e,
+                       int *restrict period, int *restrict def)
+{
+    return absim_loans_sample_route(s, l0, n, f, e, period, def, -1);
 }

@@ -60,4 +60,9 @@ void absim_loans_latent(const absim_loan_set *s, uint64_t seed, uint64_t path, i
 int absim_loans_sample(const absim_loan_set *s, int l0, int n, const absim_factors *f, const double *e, int *period,
                        int *def);
 
+/* The same on a given route of the default test (ABSIM_LOAN_ROUTE_*,
+ * rng.h; < 0: the best the CPU has): the same result on every route. */
+int absim_loans_sample_route(const absim_loan_set *s, int l0, int n, const absim_factors *f, const double *e,
+                             int *period, int *def, int route);
+
 #endif

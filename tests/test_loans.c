@@ -2,9 +2,11 @@
  * streams:
  *   - absim_rng_loan_words: line l's word is its half of Random123's
  *     Philox4x32-10 block l / 2 (rng.h), on every route the CPU has and
- *     whatever batch it is computed in, and so are the latent normals; each normal is its word's ziggurat draw
- *     (absim_zig_fast), finished from stream LOANS_MORE(l) when refused;
- *   - absim_loans_sample gives, for every loan, the smallest period k with
+ *     whatever batch it is computed in, and so are the latent normals;
+ *     each normal is its word's ziggurat draw (absim_zig_fast), finished
+ *     from stream LOANS_MORE(l) when refused;
+ *   - absim_loans_sample gives, on every route of its default test, for
+ *     every loan, the smallest period k with
  *     e <= y_k (brute force over k), for gaussian and student_t factors
  *     and several laws;
  *   - over many paths, the default periods of one loan follow its marginal
@@ -300,11 +302,24 @@ static void check_against_brute(absim_copula cop, double dof)
             defaults += period[l] > 0;
         }
         assert_int_equal(j, nd);
+        int def0[NL];
+        memcpy(def0, def, sizeof def0);
         /* a batch starting mid-way gives the same periods */
         int part[NL];
         absim_loans_sample(&s, 5, NL - 5, &f, u + 5, part, def);
         for (int l = 5; l < NL; l++)
             assert_int_equal(part[l - 5], period[l]);
+        /* every route of the default test the CPU has: the same periods
+         * and defaulters (both batches: tails of 22 and 17 loans) */
+        for (int route = ABSIM_LOAN_ROUTE_SCALAR; route <= absim_rng_loan_route_best(); route++) {
+            int rdef[NL];
+            assert_int_equal(absim_loans_sample_route(&s, 0, NL, &f, u, part, rdef, route), nd);
+            assert_memory_equal(part, period, sizeof part);
+            assert_memory_equal(rdef, def0, (size_t)nd * sizeof *def0);
+            absim_loans_sample_route(&s, 5, NL - 5, &f, u + 5, part, rdef, route);
+            for (int l = 5; l < NL; l++)
+                assert_int_equal(part[l - 5], period[l]);
+        }
     }
     assert_true(defaults > 20000); /* the test saw many defaulters */
     for (int l = 0; l < NL; l++)
