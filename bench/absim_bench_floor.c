@@ -15,7 +15,9 @@
  *     absim's binomial sampler, min(N, last) further draws (N uniforms and
  *     Phi^-1, or last-1 binomials; absim_binomial_draw as in absim);
  *   - per defaulted loan with a random recovery: one recovery draw
- *     (absim_path_recovery on the line's RECOVERY stream).
+ *     (absim_path_recovery on the line's RECOVERY stream; a one-loan
+ *     line's starts with its Philox4x32 block, made for all of the path's
+ *     one-loan defaulters at once, as in absim).
  * The number of defaulters has the same mean as in the model (the
  * unconditional PD), so the floor draws as many numbers as absim does on
  * average. All draws are summed into a checksum so none is optimised
@@ -53,8 +55,9 @@ static double cpu_seconds(void)
 /* Draws of one path; returns their sum. `r` and `zs` are scratch, `u`
  * holds ABSIM_PATH_BATCH uniforms. */
 static double floor_path(const absim_sim_plan *p, uint64_t path, double *r, double *zs, double *u, uint64_t *w,
-                         int64_t *defaulters)
+                         uint32_t *ridx, uint64_t *rw, int64_t *defaulters)
 {
+    int nrec = 0;
     absim_rng rng;
     absim_factors f;
     double sum = 0.0;
@@ -76,10 +79,8 @@ static double floor_path(const absim_sim_plan *p, uint64_t path, double *r, doub
                 const absim_line_model *mi = &m[i];
                 if (u[i] <= mi->threshold[mi->last]) {
                     (*defaulters)++;
-                    if (!p->rec_fixed[l + i]) {
-                        absim_rng_open(&rng, p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_RECOVERY, l + i));
-                        sum += absim_path_recovery(p, l + i, f.zg, &rng);
-                    }
+                    if (!p->rec_fixed[l + i])
+                        ridx[nrec++] = (uint32_t)(l + i); /* recovery below, as absim */
                 } else {
                     sum += u[i];
                 }
@@ -122,6 +123,14 @@ static double floor_path(const absim_sim_plan *p, uint64_t path, double *r, doub
         }
         l++;
     }
+    /* one-loan defaulters' recoveries: their first words in one batch */
+    if (nrec > 0)
+        absim_rng_blocks32(p->seed, path, ABSIM_STREAM_RECOVERY, ridx, nrec, rw);
+    for (int j = 0; j < nrec; j++) {
+        absim_rng_open_words(&rng, p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_RECOVERY, ridx[j]), rw[2 * j],
+                             rw[2 * j + 1]);
+        sum += absim_path_recovery(p, (int)ridx[j], f.zg, &rng);
+    }
     return sum;
 }
 
@@ -147,12 +156,14 @@ int main(int argc, char **argv)
     double *r = malloc((size_t)plan.T * sizeof *r), *zs = malloc((size_t)plan.nsectors * sizeof *zs);
     double u[ABSIM_PATH_BATCH];
     uint64_t w[ABSIM_PATH_BATCH];
-    if (!r || !zs)
+    uint32_t *ridx = malloc(((size_t)plan.nlines + 1) * sizeof *ridx);
+    uint64_t *rw = malloc(2 * ((size_t)plan.nlines + 1) * sizeof *rw);
+    if (!r || !zs || !ridx || !rw)
         return 2;
     int64_t defaulters = 0;
     double sum = 0.0, t0 = cpu_seconds();
     for (int64_t i = 0; i < paths; i++)
-        sum += floor_path(&plan, (uint64_t)i, r, zs, u, w, &defaulters);
+        sum += floor_path(&plan, (uint64_t)i, r, zs, u, w, ridx, rw, &defaulters);
     double sec = cpu_seconds() - t0;
     printf("floor %s: %" PRId64 " paths, %.0f ns/path (1 thread, CPU time), %.2f defaulters/path, sum %.6e\n",
            argv[1], paths, 1e9 * sec / (double)paths, (double)defaulters / (double)paths, sum);
@@ -161,6 +172,8 @@ int main(int argc, char **argv)
            argv[1], paths, 1e9 * sec / (double)paths, (double)defaulters / (double)paths, sum);
     free(r);
     free(zs);
+    free(ridx);
+    free(rw);
     absim_sim_plan_free(&plan);
     absim_scenario_free(&base);
     absim_deal_free(&deal);

@@ -93,7 +93,14 @@ static void naive_path(const absim_sim_plan *p, uint64_t path, double *r, double
             c->balance_start[k - 1] += start;
             if (k == kd) {
                 double rec = 0.0;
-                absim_rng_open(&rng, p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_RECOVERY, l));
+                if (p->single[l]) { /* its recovery stream starts with its Philox4x32 block */
+                    const uint32_t idx = (uint32_t)l;
+                    uint64_t rw[2];
+                    absim_rng_blocks32(p->seed, path, ABSIM_STREAM_RECOVERY, &idx, 1, rw);
+                    absim_rng_open_words(&rng, p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_RECOVERY, l), rw[0], rw[1]);
+                } else {
+                    absim_rng_open(&rng, p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_RECOVERY, l));
+                }
                 rec = absim_path_recovery(p, l, f.zg, &rng);
                 int when = k + pl->lag[l] < T ? k + pl->lag[l] : T;
                 c->defaults[k - 1] += start;

@@ -7,7 +7,9 @@
  * its latent normal from its word of LOANS (absim_rng_loan_words: word l % 2
  * of Philox4x32 block l / 2; rarely, further words from LOANS_MORE(l));
  * RECOVERY(l) the
- * recovery rates of line l's defaulted loans in period order, ORIGINATOR
+ * recovery rates of line l's defaulted loans in period order (a one-loan
+ * line's stream starting with its Philox4x32 block of kind RECOVERY,
+ * absim_rng_open_words), ORIGINATOR
  * the originator's idiosyncratic draw.
  * Scenarios change thresholds and amounts, never the streams: a stress run
  * sees common random numbers. */
@@ -306,6 +308,8 @@ void absim_path_scratch_free(absim_path_scratch *s)
     free(s->ev_period);
     free(s->ev_count);
     free(s->ev_rec);
+    free(s->rec_idx);
+    free(s->rec_w);
     absim_collateral_free(&s->collateral);
     memset(s, 0, sizeof *s);
 }
@@ -324,7 +328,10 @@ int absim_path_scratch_alloc(absim_path_scratch *s, const absim_sim_plan *p)
     s->ev_period = malloc((size_t)cells * sizeof *s->ev_period);
     s->ev_count = malloc((size_t)cells * sizeof *s->ev_count);
     s->ev_rec = malloc((size_t)cells * sizeof *s->ev_rec);
+    s->rec_idx = malloc(((size_t)p->nlines + 1) * sizeof *s->rec_idx);
+    s->rec_w = malloc(2 * ((size_t)p->nlines + 1) * sizeof *s->rec_w);
     if (!s->zs || !s->r || !s->dline || !s->ev_line || !s->ev_period || !s->ev_count || !s->ev_rec ||
+        !s->rec_idx || !s->rec_w ||
         absim_collateral_alloc(&s->collateral, p->T) != ABSIM_OK) {
         absim_path_scratch_free(s);
         return absim_error_set(ABSIM_ENOMEM, "out of memory allocating path scratch (%lld events)",
@@ -448,7 +455,7 @@ void absim_path_simulate(const absim_sim_plan *p, uint64_t path, absim_path_scra
     /* Defaults, as events in line order. Loan-level lines (one loan, one
      * draw) are batched: four latent words per Philox block, each a
      * ziggurat normal compared with the loan's threshold. */
-    int nev = 0;
+    int nev = 0, nrec = 0;
     for (int l = 0; l < p->nlines;) {
         const absim_line_model *m = &p->lines[l];
         if (p->single[l]) {
@@ -461,6 +468,8 @@ void absim_path_simulate(const absim_sim_plan *p, uint64_t path, absim_path_scra
                 s->ev_period[nev] = s->period[i];
                 s->ev_count[nev] = 1;
                 absim_pool_prefetch(&p->pool, l + i, s->period[i]);
+                s->rec_idx[nrec] = (uint32_t)(l + i);
+                nrec += !p->rec_fixed[l + i];
                 nev++;
             }
             l = e;
@@ -482,8 +491,13 @@ void absim_path_simulate(const absim_sim_plan *p, uint64_t path, absim_path_scra
     }
 
     /* Recovery-rate sums of the events, per line in period order from the
-     * line's RECOVERY stream (a fixed rate draws nothing: n x rate). */
-    for (int j = 0; j < nev;) {
+     * line's RECOVERY stream (a fixed rate draws nothing: n x rate). A
+     * one-loan line's stream starts with its Philox4x32 block, made here
+     * for all of the path's one-loan defaulters at once. */
+    s->nev = nev;
+    if (nrec > 0)
+        absim_rng_blocks32(p->seed, path, ABSIM_STREAM_RECOVERY, s->rec_idx, nrec, s->rec_w);
+    for (int j = 0, jr = 0; j < nev;) {
         const int l = s->ev_line[j];
         int e = j + 1;
         while (e < nev && s->ev_line[e] == l)
@@ -491,6 +505,14 @@ void absim_path_simulate(const absim_sim_plan *p, uint64_t path, absim_path_scra
         if (p->rec_fixed[l]) {
             for (; j < e; j++)
                 s->ev_rec[j] = (double)s->ev_count[j] * p->rec_rate[l];
+            continue;
+        }
+        if (p->single[l]) { /* one event, one loan */
+            absim_rng_open_words(&rng, p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_RECOVERY, l), s->rec_w[2 * jr],
+                                 s->rec_w[2 * jr + 1]);
+            jr++;
+            s->ev_rec[j] = absim_path_recovery(p, l, f.zg, &rng);
+            j = e;
             continue;
         }
         absim_rng_open(&rng, p->seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_RECOVERY, l));

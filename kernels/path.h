@@ -82,6 +82,9 @@ typedef struct {
     int *ev_line, *ev_period; /* ev_cap */
     int64_t *ev_count;     /* ev_cap */
     double *ev_rec;        /* ev_cap */
+    int nev;               /* events of the last path simulated (ev_* hold them) */
+    uint32_t *rec_idx;     /* nlines: one-loan defaulters with a random recovery, in event order */
+    uint64_t *rec_w;       /* 2 nlines: their first two recovery words (absim_rng_blocks32) */
     uint64_t w[ABSIM_PATH_BATCH];  /* latent words of a batch of one-loan lines */
     double e[ABSIM_PATH_BATCH];    /* their latent normals */
     int period[ABSIM_PATH_BATCH];

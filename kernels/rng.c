@@ -70,25 +70,27 @@ double absim_rng_uniform(absim_rng *r)
     return to_uniform(absim_rng_u64(r));
 }
 
-/* Loan words: Philox4x32-10 (Random123's philox4x32_R(10, ...)) with key
- * {seed low, seed high} and counter {b, ABSIM_STREAM_LOANS, path low,
- * path high}; block b holds lines 2b and 2b + 1, line 2b + j getting
- * v[2j] | v[2j+1] << 32. LOAN_CHUNK blocks are made at a time: with
- * AVX-512 or AVX2 as two groups of 8 or 4 blocks in 64-bit lanes (each
- * 32-bit word in a lane's low half; vpmuludq multiplies the low halves
- * 32 x 32 -> 64, which is Philox's mulhilo), else block by block through
- * Random123. Every route gives the same bits (test_loans). */
-#define LOAN_CHUNK 16
+/* Philox4x32-10 blocks (Random123's philox4x32_R(10, ...)) with key
+ * {seed low, seed high} and counter {idx[j], kind, path low, path high},
+ * CHUNK32 at a time: block j to out[2j] = v[0] | v[1] << 32 and out[2j+1]
+ * = v[2] | v[3] << 32. With AVX-512 or AVX2 as two groups of 8 or 4
+ * blocks in 64-bit lanes (each 32-bit word in a lane's low half; vpmuludq
+ * multiplies the low halves 32 x 32 -> 64, which is Philox's mulhilo),
+ * else block by block through Random123. Every route gives the same bits
+ * (test_rng, test_loans). */
+#define CHUNK32 16
 #define PHILOX_M0 0xD2511F53u
 #define PHILOX_M1 0xCD9E8D57u
 #define PHILOX_W0 0x9E3779B9u
 #define PHILOX_W1 0xBB67AE85u
 
-static void loan_chunk_scalar(uint64_t seed, uint64_t path, uint32_t b0, uint64_t *out)
+typedef void chunk32_fn(uint64_t seed, uint64_t path, uint32_t kind, const uint32_t *idx, uint64_t *out);
+
+static void chunk32_scalar(uint64_t seed, uint64_t path, uint32_t kind, const uint32_t *idx, uint64_t *out)
 {
     const philox4x32_key_t k = {{(uint32_t)seed, (uint32_t)(seed >> 32)}};
-    for (uint32_t j = 0; j < LOAN_CHUNK; j++) {
-        philox4x32_ctr_t c = {{b0 + j, ABSIM_STREAM_LOANS, (uint32_t)path, (uint32_t)(path >> 32)}};
+    for (int j = 0; j < CHUNK32; j++) {
+        philox4x32_ctr_t c = {{idx[j], kind, (uint32_t)path, (uint32_t)(path >> 32)}};
         philox4x32_ctr_t o = philox4x32_R(10, c, k);
         out[2 * j] = (uint64_t)o.v[1] << 32 | o.v[0];
         out[2 * j + 1] = (uint64_t)o.v[3] << 32 | o.v[2];
@@ -97,27 +99,26 @@ static void loan_chunk_scalar(uint64_t seed, uint64_t path, uint32_t b0, uint64_
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
-#define LOAN_SIMD 1
+#define CHUNK32_SIMD 1
 
-__attribute__((target("avx512f"))) static void loan_chunk_avx512(uint64_t seed, uint64_t path, uint32_t b0,
-                                                                 uint64_t *out)
+__attribute__((target("avx512f"))) static void chunk32_avx512(uint64_t seed, uint64_t path, uint32_t kind,
+                                                              const uint32_t *idx, uint64_t *out)
 {
     const __m512i m0 = _mm512_set1_epi64(PHILOX_M0), m1 = _mm512_set1_epi64(PHILOX_M1);
     const __m512i lo = _mm512_set1_epi64(0xffffffff);
-    const __m512i iota = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
-    __m512i a0 = _mm512_add_epi64(_mm512_set1_epi64(b0), iota);
-    __m512i b0v = _mm512_add_epi64(_mm512_set1_epi64((uint64_t)b0 + 8), iota);
-    __m512i a1 = _mm512_set1_epi64(ABSIM_STREAM_LOANS), b1 = a1;
+    __m512i a0 = _mm512_cvtepu32_epi64(_mm256_loadu_si256((const __m256i *)idx));
+    __m512i b0 = _mm512_cvtepu32_epi64(_mm256_loadu_si256((const __m256i *)(idx + 8)));
+    __m512i a1 = _mm512_set1_epi64(kind), b1 = a1;
     __m512i a2 = _mm512_set1_epi64((uint32_t)path), b2 = a2;
-    __m512i a3 = _mm512_set1_epi64(path >> 32), b3 = a3;
+    __m512i a3 = _mm512_set1_epi64((long long)(path >> 32)), b3 = a3;
     uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
     for (int r = 0; r < 10; r++) {
         const __m512i kA = _mm512_set1_epi64(k0), kB = _mm512_set1_epi64(k1);
         const __m512i pa0 = _mm512_mul_epu32(a0, m0), pa1 = _mm512_mul_epu32(a2, m1);
-        const __m512i pb0 = _mm512_mul_epu32(b0v, m0), pb1 = _mm512_mul_epu32(b2, m1);
+        const __m512i pb0 = _mm512_mul_epu32(b0, m0), pb1 = _mm512_mul_epu32(b2, m1);
         a0 = _mm512_xor_si512(_mm512_xor_si512(_mm512_srli_epi64(pa1, 32), a1), kA);
         a2 = _mm512_xor_si512(_mm512_xor_si512(_mm512_srli_epi64(pa0, 32), a3), kB);
-        b0v = _mm512_xor_si512(_mm512_xor_si512(_mm512_srli_epi64(pb1, 32), b1), kA);
+        b0 = _mm512_xor_si512(_mm512_xor_si512(_mm512_srli_epi64(pb1, 32), b1), kA);
         b2 = _mm512_xor_si512(_mm512_xor_si512(_mm512_srli_epi64(pb0, 32), b3), kB);
         a1 = pa1; /* high halves are junk: the multiplies ignore them, the end masks them */
         a3 = pa0;
@@ -129,7 +130,7 @@ __attribute__((target("avx512f"))) static void loan_chunk_avx512(uint64_t seed, 
     const __m512i i0 = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11), i1 = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
     const __m512i wa0 = _mm512_or_si512(_mm512_slli_epi64(a1, 32), _mm512_and_si512(a0, lo));
     const __m512i wa1 = _mm512_or_si512(_mm512_slli_epi64(a3, 32), _mm512_and_si512(a2, lo));
-    const __m512i wb0 = _mm512_or_si512(_mm512_slli_epi64(b1, 32), _mm512_and_si512(b0v, lo));
+    const __m512i wb0 = _mm512_or_si512(_mm512_slli_epi64(b1, 32), _mm512_and_si512(b0, lo));
     const __m512i wb1 = _mm512_or_si512(_mm512_slli_epi64(b3, 32), _mm512_and_si512(b2, lo));
     _mm512_storeu_si512((void *)out, _mm512_permutex2var_epi64(wa0, i0, wa1));
     _mm512_storeu_si512((void *)(out + 8), _mm512_permutex2var_epi64(wa0, i1, wa1));
@@ -137,26 +138,25 @@ __attribute__((target("avx512f"))) static void loan_chunk_avx512(uint64_t seed, 
     _mm512_storeu_si512((void *)(out + 24), _mm512_permutex2var_epi64(wb0, i1, wb1));
 }
 
-__attribute__((target("avx2"))) static void loan_chunk_avx2(uint64_t seed, uint64_t path, uint32_t b0,
-                                                           uint64_t *out)
+__attribute__((target("avx2"))) static void chunk32_avx2(uint64_t seed, uint64_t path, uint32_t kind,
+                                                         const uint32_t *idx, uint64_t *out)
 {
     const __m256i m0 = _mm256_set1_epi64x(PHILOX_M0), m1 = _mm256_set1_epi64x(PHILOX_M1);
     const __m256i lo = _mm256_set1_epi64x(0xffffffff);
-    const __m256i iota = _mm256_setr_epi64x(0, 1, 2, 3);
-    const __m256i c1 = _mm256_set1_epi64x(ABSIM_STREAM_LOANS), c2 = _mm256_set1_epi64x((uint32_t)path);
+    const __m256i c1 = _mm256_set1_epi64x(kind), c2 = _mm256_set1_epi64x((uint32_t)path);
     const __m256i c3 = _mm256_set1_epi64x((long long)(path >> 32));
-    for (int h = 0; h < LOAN_CHUNK; h += 8) {
-        __m256i a0 = _mm256_add_epi64(_mm256_set1_epi64x((long long)b0 + h), iota);
-        __m256i b0v = _mm256_add_epi64(_mm256_set1_epi64x((long long)b0 + h + 4), iota);
+    for (int h = 0; h < CHUNK32; h += 8) {
+        __m256i a0 = _mm256_cvtepu32_epi64(_mm_loadu_si128((const __m128i *)(idx + h)));
+        __m256i b0 = _mm256_cvtepu32_epi64(_mm_loadu_si128((const __m128i *)(idx + h + 4)));
         __m256i a1 = c1, b1 = c1, a2 = c2, b2 = c2, a3 = c3, b3 = c3;
         uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
         for (int r = 0; r < 10; r++) {
             const __m256i kA = _mm256_set1_epi64x(k0), kB = _mm256_set1_epi64x(k1);
             const __m256i pa0 = _mm256_mul_epu32(a0, m0), pa1 = _mm256_mul_epu32(a2, m1);
-            const __m256i pb0 = _mm256_mul_epu32(b0v, m0), pb1 = _mm256_mul_epu32(b2, m1);
+            const __m256i pb0 = _mm256_mul_epu32(b0, m0), pb1 = _mm256_mul_epu32(b2, m1);
             a0 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(pa1, 32), a1), kA);
             a2 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(pa0, 32), a3), kB);
-            b0v = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(pb1, 32), b1), kA);
+            b0 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(pb1, 32), b1), kA);
             b2 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(pb0, 32), b3), kB);
             a1 = pa1;
             a3 = pa0;
@@ -167,7 +167,7 @@ __attribute__((target("avx2"))) static void loan_chunk_avx2(uint64_t seed, uint6
         }
         const __m256i wa0 = _mm256_or_si256(_mm256_slli_epi64(a1, 32), _mm256_and_si256(a0, lo));
         const __m256i wa1 = _mm256_or_si256(_mm256_slli_epi64(a3, 32), _mm256_and_si256(a2, lo));
-        const __m256i wb0 = _mm256_or_si256(_mm256_slli_epi64(b1, 32), _mm256_and_si256(b0v, lo));
+        const __m256i wb0 = _mm256_or_si256(_mm256_slli_epi64(b1, 32), _mm256_and_si256(b0, lo));
         const __m256i wb1 = _mm256_or_si256(_mm256_slli_epi64(b3, 32), _mm256_and_si256(b2, lo));
         const __m256i la = _mm256_unpacklo_epi64(wa0, wa1), ha = _mm256_unpackhi_epi64(wa0, wa1);
         const __m256i lb = _mm256_unpacklo_epi64(wb0, wb1), hb = _mm256_unpackhi_epi64(wb0, wb1);
@@ -182,7 +182,7 @@ __attribute__((target("avx2"))) static void loan_chunk_avx2(uint64_t seed, uint6
 
 int absim_rng_loan_route_best(void)
 {
-#ifdef LOAN_SIMD
+#ifdef CHUNK32_SIMD
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f"))
         return ABSIM_LOAN_ROUTE_AVX512;
@@ -192,30 +192,62 @@ int absim_rng_loan_route_best(void)
     return ABSIM_LOAN_ROUTE_SCALAR;
 }
 
-void absim_rng_loan_words_route(uint64_t seed, uint64_t path, int first, int n, uint64_t *w, int route)
+static chunk32_fn *chunk32_of(int route)
 {
-    void (*chunk)(uint64_t, uint64_t, uint32_t, uint64_t *) = loan_chunk_scalar;
     const int best = absim_rng_loan_route_best();
     if (route < 0 || route > best)
         route = best;
-#ifdef LOAN_SIMD
+#ifdef CHUNK32_SIMD
     if (route == ABSIM_LOAN_ROUTE_AVX512)
-        chunk = loan_chunk_avx512;
-    else if (route == ABSIM_LOAN_ROUTE_AVX2)
-        chunk = loan_chunk_avx2;
+        return chunk32_avx512;
+    if (route == ABSIM_LOAN_ROUTE_AVX2)
+        return chunk32_avx2;
 #endif
-    uint64_t buf[2 * LOAN_CHUNK];
+    return chunk32_scalar;
+}
+
+void absim_rng_blocks32_route(uint64_t seed, uint64_t path, uint32_t kind, const uint32_t *idx, int n,
+                              uint64_t *out, int route)
+{
+    chunk32_fn *chunk = chunk32_of(route);
+    int j = 0;
+    for (; j + CHUNK32 <= n; j += CHUNK32)
+        chunk(seed, path, kind, idx + j, out + 2 * j);
+    if (j < n) {
+        uint32_t tail[CHUNK32];
+        uint64_t buf[2 * CHUNK32];
+        for (int i = 0; i < CHUNK32; i++)
+            tail[i] = idx[j + i < n ? j + i : n - 1];
+        chunk(seed, path, kind, tail, buf);
+        memcpy(out + 2 * j, buf, (size_t)(n - j) * 2 * sizeof *out);
+    }
+}
+
+void absim_rng_blocks32(uint64_t seed, uint64_t path, uint32_t kind, const uint32_t *idx, int n, uint64_t *out)
+{
+    absim_rng_blocks32_route(seed, path, kind, idx, n, out, -1);
+}
+
+/* Loan words: blocks b = l / 2 of kind LOANS, CHUNK32 consecutive blocks
+ * at a time. */
+void absim_rng_loan_words_route(uint64_t seed, uint64_t path, int first, int n, uint64_t *w, int route)
+{
+    chunk32_fn *chunk = chunk32_of(route);
+    uint64_t buf[2 * CHUNK32];
+    uint32_t idx[CHUNK32];
     const int64_t end = (int64_t)first + n;
     int64_t l = first;
     while (l < end) {
         const int64_t l0 = l & ~(int64_t)1; /* first line of l's block */
-        if (l0 == l && end - l >= 2 * LOAN_CHUNK) {
-            chunk(seed, path, (uint32_t)(l >> 1), w + (l - first));
-            l += 2 * LOAN_CHUNK;
+        for (int j = 0; j < CHUNK32; j++)
+            idx[j] = (uint32_t)(l >> 1) + (uint32_t)j;
+        if (l0 == l && end - l >= 2 * CHUNK32) {
+            chunk(seed, path, ABSIM_STREAM_LOANS, idx, w + (l - first));
+            l += 2 * CHUNK32;
             continue;
         }
-        chunk(seed, path, (uint32_t)(l >> 1), buf);
-        const int64_t stop = l0 + 2 * LOAN_CHUNK < end ? l0 + 2 * LOAN_CHUNK : end;
+        chunk(seed, path, ABSIM_STREAM_LOANS, idx, buf);
+        const int64_t stop = l0 + 2 * CHUNK32 < end ? l0 + 2 * CHUNK32 : end;
         memcpy(w + (l - first), buf + (l - l0), (size_t)(stop - l) * sizeof *w);
         l = stop;
     }
@@ -224,6 +256,14 @@ void absim_rng_loan_words_route(uint64_t seed, uint64_t path, int first, int n, 
 void absim_rng_loan_words(uint64_t seed, uint64_t path, int first, int n, uint64_t *w)
 {
     absim_rng_loan_words_route(seed, path, first, n, w, -1);
+}
+
+void absim_rng_open_words(absim_rng *r, uint64_t seed, uint64_t path, uint64_t stream, uint64_t w0, uint64_t w1)
+{
+    absim_rng_open(r, seed, path, stream);
+    r->out[2] = w0;
+    r->out[3] = w1;
+    r->used = 2; /* w0, w1, then the stream's block 0, 1, ... */
 }
 
 double absim_rng_gaussian_icdf(absim_rng *r)

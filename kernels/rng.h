@@ -58,6 +58,21 @@ double absim_rng_uniform(absim_rng *r);
  * 4 for Philox4x64-10 one block at a time): the same bits on every route. */
 void absim_rng_loan_words(uint64_t seed, uint64_t path, int first, int n, uint64_t *w);
 
+/* Philox4x32-10 blocks with key {seed low, seed high} and counter
+ * {idx[j], kind, path low, path high}, j < n: block j to out[2j] =
+ * v[0] | v[1] << 32 and out[2j+1] = v[2] | v[3] << 32 (length 2n). Made
+ * 16 at a time as absim_rng_loan_words (whose words are these blocks of
+ * kind ABSIM_STREAM_LOANS at idx = l / 2). */
+void absim_rng_blocks32(uint64_t seed, uint64_t path, uint32_t kind, const uint32_t *idx, int n, uint64_t *out);
+void absim_rng_blocks32_route(uint64_t seed, uint64_t path, uint32_t kind, const uint32_t *idx, int n,
+                              uint64_t *out, int route);
+
+/* Open stream `stream` of path `path` under `seed` with two words in
+ * front: it gives w0, w1, then the stream's own words (block 0, 1, ...).
+ * The recovery stream of a one-loan line starts with its Philox4x32 block
+ * (absim_rng_blocks32), computed with the path's other defaulters'. */
+void absim_rng_open_words(absim_rng *r, uint64_t seed, uint64_t path, uint64_t stream, uint64_t w0, uint64_t w1);
+
 /* The routes of absim_rng_loan_words (for tests and benchmarks): scalar
  * (Random123, every machine), AVX2, AVX-512. `route` < 0 or above what
  * the CPU has takes the best the CPU has (absim_rng_loan_route_best()). */

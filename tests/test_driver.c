@@ -12,7 +12,9 @@
  *    probabilities checked within Monte Carlo error.
  * 3. Reproducibility: 1 and 2 threads give bitwise identical summaries.
  * 4. The pool horizon (periods after a certain clean-up call are not
- *    reduced by defaults) leaves every path's results bitwise unchanged. */
+ *    reduced by defaults) leaves every path's results bitwise unchanged.
+ * 5. A defaulted one-loan line's recovery is drawn from its RECOVERY
+ *    stream started with its Philox4x32 block (rng.h). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,6 +26,7 @@
 #include <cmocka.h>
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
+#include <Random123/philox.h>
 
 #include "config.h"
 #include "driver.h"
@@ -292,12 +295,84 @@ static void test_driver_pool_horizon_neutral(void **state)
     absim_deal_free(&deal);
 }
 
+/* ---- 5. Streams of one-loan lines ----------------------------------------- */
+
+/* A defaulted one-loan line's recovery comes from its RECOVERY stream
+ * started with its own Philox4x32-10 block (Random123 here, counter {l,
+ * RECOVERY, path}): the events a path hands to the pool carry exactly
+ * absim_path_recovery on that stream, whatever the other defaulters; lines
+ * with a fixed recovery draw nothing. */
+static void test_driver_loan_recovery_streams(void **state)
+{
+    (void)state;
+    char yaml[8192];
+    int len = sprintf(yaml, "deal: {name: streams, periods: 24, period_months: 1}\n"
+                            "simulation: {paths: 10, seed: 23}\n"
+                            "rates: {model: flat, r0: 0.02}\n"
+                            "pool:\n  lines:\n");
+    for (int i = 0; i < 40; i++)
+        len += sprintf(yaml + len,
+                       "    - {name: l%d, sector: s%d, count: 1, balance: 1.0e6, coupon: 0.05, term: 24, "
+                       "amortization: level, pd: 0.25, recovery: {mean: 0.4, stdev: %s, lag: 2}}\n",
+                       i, i % 3, i % 5 == 4 ? "0.0" : "0.2");
+    sprintf(yaml + len, "correlation: {systematic: 0.2, sectors: {s0: 0.05, s1: 0.05, s2: 0.05}}\n"
+                        "structure:\n  tranches:\n"
+                        "    - {name: A, balance: 3.0e7, coupon: 0.03}\n"
+                        "    - {name: E, balance: 1.0e7, coupon: 0.0}\n");
+    absim_deal deal;
+    absim_scenario base;
+    absim_sim_plan plan;
+    load(&deal, yaml);
+    assert_int_equal(absim_scenario_init_base(&base, &deal), ABSIM_OK);
+    assert_int_equal(absim_sim_plan_init(&plan, &deal, &base, 23), ABSIM_OK);
+    absim_path_scratch sc;
+    assert_int_equal(absim_path_scratch_alloc(&sc, &plan), ABSIM_OK);
+    double zs[8];
+    int drawn = 0, fixed = 0;
+    for (uint64_t path = 0; path < 300; path++) {
+        absim_path_result res;
+        absim_path_simulate(&plan, path, &sc, &res);
+        absim_rng rng;
+        absim_factors f;
+        f.zs = zs;
+        absim_rng_open(&rng, 23, path, ABSIM_STREAM_ID(ABSIM_STREAM_FACTORS, 0));
+        absim_factors_draw(plan.copula, plan.dof, plan.nsectors, 0.0, &rng, &f);
+        /* the event list of the path is in the scratch: one event per
+         * defaulted line, in line order */
+        for (int j = 0; j < sc.nev; j++) {
+            const int l = sc.ev_line[j];
+            assert_true(j == 0 || l > sc.ev_line[j - 1]);
+            assert_true(plan.single[l]);
+            assert_int_equal(sc.ev_count[j], 1);
+            if (plan.rec_fixed[l]) {
+                assert_true(sc.ev_rec[j] == plan.rec_rate[l]);
+                fixed++;
+                continue;
+            }
+            philox4x32_ctr_t ctr = {{(uint32_t)l, ABSIM_STREAM_RECOVERY, (uint32_t)path, (uint32_t)(path >> 32)}};
+            philox4x32_key_t key = {{23u, 0u}};
+            philox4x32_ctr_t o = philox4x32_R(10, ctr, key);
+            absim_rng_open_words(&rng, 23, path, ABSIM_STREAM_ID(ABSIM_STREAM_RECOVERY, l),
+                                 (uint64_t)o.v[1] << 32 | o.v[0], (uint64_t)o.v[3] << 32 | o.v[2]);
+            const double want = absim_path_recovery(&plan, l, f.zg, &rng);
+            assert_true(sc.ev_rec[j] == want);
+            drawn++;
+        }
+    }
+    assert_true(drawn > 1000 && fixed > 200); /* both kinds, many times */
+    absim_path_scratch_free(&sc);
+    absim_sim_plan_free(&plan);
+    absim_scenario_free(&base);
+    absim_deal_free(&deal);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_driver_vasicek_large_pool),
         cmocka_unit_test(test_driver_finite_pool_exact),
+        cmocka_unit_test(test_driver_loan_recovery_streams),
         cmocka_unit_test(test_driver_threads_bitwise),
         cmocka_unit_test(test_driver_pool_horizon_neutral),
     };

@@ -1,5 +1,6 @@
 /* test_rng.c -- Philox streams: known answers, reproducibility, stream
- * independence, uniform moments and the gsl_rng binding.
+ * independence, uniform moments, the gsl_rng binding, and the
+ * Philox4x32-10 blocks of one-loan lines.
  *
  * Statistical checks use fixed seeds and 4-sigma bounds from the Monte
  * Carlo standard error of the statistic. */
@@ -10,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include <Random123/philox.h>
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_randist.h>
@@ -231,6 +233,51 @@ static void test_rng_gsl_binding(void **state)
 }
 
 /* Inverse-CDF normals use exactly one uniform each and have N(0,1) moments. */
+/* absim_rng_blocks32: Random123's Philox4x32-10 at counters {idx[j],
+ * kind, path low, path high}, key {seed low, seed high}, for arbitrary
+ * indices and any count (whole chunks of 16 and tails), on every route
+ * the CPU has; absim_rng_open_words: w0, w1, then the stream's own
+ * words. */
+static void test_rng_blocks32(void **state)
+{
+    (void)state;
+    uint32_t idx[40];
+    uint64_t out[80];
+    for (int j = 0; j < 40; j++)
+        idx[j] = (uint32_t)(j * 2654435761u) ^ (j & 1 ? 0xffffffffu : 0u); /* scattered, both extremes */
+    idx[3] = 0;
+    idx[4] = UINT32_MAX;
+    const uint64_t seeds[] = {0, 20261201ULL, UINT64_MAX}, paths[] = {0, 7, (uint64_t)1 << 40, UINT64_MAX};
+    const int counts[] = {1, 15, 16, 17, 40};
+    for (int route = ABSIM_LOAN_ROUTE_SCALAR; route <= absim_rng_loan_route_best(); route++)
+        for (size_t a = 0; a < sizeof seeds / sizeof seeds[0]; a++)
+            for (size_t b = 0; b < sizeof paths / sizeof paths[0]; b++)
+                for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+                    const int n = counts[c];
+                    if (n < 40)
+                        out[2 * n] = out[2 * n + 1] = 0x5a5a5a5a5a5a5a5aULL;
+                    absim_rng_blocks32_route(seeds[a], paths[b], ABSIM_STREAM_RECOVERY, idx, n, out, route);
+                    for (int j = 0; j < n; j++) {
+                        philox4x32_ctr_t ctr = {
+                            {idx[j], ABSIM_STREAM_RECOVERY, (uint32_t)paths[b], (uint32_t)(paths[b] >> 32)}};
+                        philox4x32_key_t key = {{(uint32_t)seeds[a], (uint32_t)(seeds[a] >> 32)}};
+                        philox4x32_ctr_t o = philox4x32_R(10, ctr, key);
+                        assert_true(out[2 * j] == ((uint64_t)o.v[1] << 32 | o.v[0]));
+                        assert_true(out[2 * j + 1] == ((uint64_t)o.v[3] << 32 | o.v[2]));
+                    }
+                    if (n < 40) /* nothing written past 2n words */
+                        assert_true(out[2 * n] == 0x5a5a5a5a5a5a5a5aULL && out[2 * n + 1] == 0x5a5a5a5a5a5a5a5aULL);
+                }
+    absim_rng r, ref;
+    const uint64_t stream = ABSIM_STREAM_ID(ABSIM_STREAM_RECOVERY, 9);
+    absim_rng_open_words(&r, 5, 3, stream, 0x1111, 0x2222);
+    absim_rng_open(&ref, 5, 3, stream);
+    assert_true(absim_rng_u64(&r) == 0x1111);
+    assert_true(absim_rng_u64(&r) == 0x2222);
+    for (int i = 0; i < 9; i++)
+        assert_true(absim_rng_u64(&r) == absim_rng_u64(&ref));
+}
+
 static void test_rng_gaussian_icdf(void **state)
 {
     (void)state;
@@ -262,6 +309,7 @@ int main(void)
         cmocka_unit_test(test_rng_stream_independence),
         cmocka_unit_test(test_rng_gsl_binding),
         cmocka_unit_test(test_rng_gaussian_icdf),
+        cmocka_unit_test(test_rng_blocks32),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
