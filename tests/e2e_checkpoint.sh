@@ -15,16 +15,22 @@ paths=200000
 "$absim" run "$cfg" --paths $paths --threads 2 --quiet -o full.h5 > /dev/null 2>&1
 check "reference run" test -s full.h5
 
+# Wait until the run writing $1 has started (its temporary output exists),
+# then a moment more: well before it could finish (one thread; a Release
+# build does the $paths paths in about 2.6 s on a 2-core machine).
+started() {
+  for _ in $(seq 1 200); do
+    ls "$1".tmp.* >/dev/null 2>&1 && break
+    sleep 0.05
+  done
+  sleep 0.2
+}
+
 # Interrupted by SIGTERM after a moment, checkpoint only on the signal.
-"$absim" run "$cfg" --paths $paths --threads 2 --quiet -o part.h5 --checkpoint ck.bin --checkpoint-interval 0 \
+"$absim" run "$cfg" --paths $paths --threads 1 --quiet -o part.h5 --checkpoint ck.bin --checkpoint-interval 0 \
   > /dev/null 2> term.err &
 pid=$!
-for _ in $(seq 1 100); do
-  sleep 0.1
-  # wait until the run has done some work (its temporary output exists)
-  ls part.h5.tmp.* >/dev/null 2>&1 && break
-done
-sleep 0.5
+started part.h5
 kill -TERM $pid
 wait $pid; code=$?
 check "exit 143 on SIGTERM (got $code)" test "$code" = 143
@@ -38,18 +44,20 @@ check "resume exit 0" test $? = 0
 check "identical datasets" $py "$src/tests/h5same.py" full.h5 part.h5
 
 # Refusals: other seed, other config, corrupt file; all exit 2.
-"$absim" run "$cfg" --paths $paths --quiet -o x.h5 --checkpoint ck2.bin --checkpoint-interval 0 >/dev/null 2>&1 &
-pid=$!; sleep 1; kill -INT $pid; wait $pid; code=$?
+big=$((paths * 20)) # cannot finish before the signal
+"$absim" run "$cfg" --paths $big --quiet -o x.h5 --checkpoint ck2.bin --checkpoint-interval 0 \
+  >/dev/null 2>&1 &
+pid=$!; started x.h5; kill -INT $pid; wait $pid; code=$?
 check "exit 130 on SIGINT (got $code)" test "$code" = 130
 if [ -s ck2.bin ]; then
-  "$absim" run "$cfg" --paths $paths --seed 99 --quiet -o y.h5 --resume ck2.bin >/dev/null 2>err.txt
+  "$absim" run "$cfg" --paths $big --seed 99 --quiet -o y.h5 --resume ck2.bin >/dev/null 2>err.txt
   check "other seed refused" test $? = 2
   check "seed message" grep -q "seed" err.txt
-  "$absim" run --paths $paths --quiet -o y.h5 --resume ck2.bin >/dev/null 2>err.txt
+  "$absim" run --paths $big --quiet -o y.h5 --resume ck2.bin >/dev/null 2>err.txt
   check "other config refused" test $? = 2
   check "config message" grep -q "another config" err.txt
   head -c 1000 ck2.bin > bad.bin
-  "$absim" run "$cfg" --paths $paths --quiet -o y.h5 --resume bad.bin >/dev/null 2>err.txt
+  "$absim" run "$cfg" --paths $big --quiet -o y.h5 --resume bad.bin >/dev/null 2>err.txt
   check "truncated refused" test $? = 2
   check "no output after refusal" test ! -e y.h5
 else

@@ -655,7 +655,7 @@ static void test_copula_recovery(void **state)
     } cases[] = {{0.0, 200000}, {0.6, 20000}};
     for (int c = 0; c < 2; c++) {
         const int n = cases[c].n;
-        double s = 0, s2 = 0, s4 = 0, sh = 0;
+        double s = 0, s2 = 0, s4 = 0;
         absim_rng_open(&rng, SEED, 1, ABSIM_STREAM_ID(ABSIM_STREAM_RECOVERY, 0));
         absim_rng_open(&zr, SEED, 1, ABSIM_STREAM_ID(ABSIM_STREAM_FACTORS, 0));
         double *x = malloc((size_t)n * sizeof *x);
@@ -681,7 +681,6 @@ static void test_copula_recovery(void **state)
         for (int i = 0; i < 1000; i++) {
             double zg = absim_rng_gaussian_icdf(&zr);
             double r = absim_recovery_draw(mean, sd, cases[c].loading, hc, zg, &rng);
-            sh += r;
             assert_close(r, x[i] * (1.0 - hc), 1e-15);
         }
         free(x);
