@@ -217,9 +217,7 @@ __attribute__((target("avx512f"))) static uint64_t default_bits_avx512(const dou
 
 static default_bits_fn *default_bits_of(int route)
 {
-    const int best = absim_rng_loan_route_best();
-    if (route < 0 || route > best)
-        route = best;
+    route = absim_rng_loan_route(route);
 #ifdef DEFAULT_BITS_SIMD
     if (route == ABSIM_LOAN_ROUTE_AVX512)
         return default_bits_avx512;

@@ -192,11 +192,15 @@ int absim_rng_loan_route_best(void)
     return ABSIM_LOAN_ROUTE_SCALAR;
 }
 
-static chunk32_fn *chunk32_of(int route)
+int absim_rng_loan_route(int route)
 {
     const int best = absim_rng_loan_route_best();
-    if (route < 0 || route > best)
-        route = best;
+    return route < 0 || route > best ? best : route;
+}
+
+static chunk32_fn *chunk32_of(int route)
+{
+    route = absim_rng_loan_route(route);
 #ifdef CHUNK32_SIMD
     if (route == ABSIM_LOAN_ROUTE_AVX512)
         return chunk32_avx512;

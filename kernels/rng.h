@@ -73,11 +73,16 @@ void absim_rng_blocks32_route(uint64_t seed, uint64_t path, uint32_t kind, const
  * (absim_rng_blocks32), computed with the path's other defaulters'. */
 void absim_rng_open_words(absim_rng *r, uint64_t seed, uint64_t path, uint64_t stream, uint64_t w0, uint64_t w1);
 
-/* The routes of absim_rng_loan_words (for tests and benchmarks): scalar
- * (Random123, every machine), AVX2, AVX-512. `route` < 0 or above what
- * the CPU has takes the best the CPU has (absim_rng_loan_route_best()). */
+/* The routes of the vectorised loan-tape kernels (absim_rng_loan_words,
+ * absim_rng_blocks32, absim_loans_sample; the _route variants are for
+ * tests and benchmarks): scalar (every machine), AVX2, AVX-512, all
+ * giving the same bits. `route` < 0 or above what the CPU has takes the
+ * best the CPU has (absim_rng_loan_route_best()). */
 enum { ABSIM_LOAN_ROUTE_SCALAR = 0, ABSIM_LOAN_ROUTE_AVX2 = 1, ABSIM_LOAN_ROUTE_AVX512 = 2 };
 int absim_rng_loan_route_best(void);
+/* The route a request runs on: `route` itself when the CPU has it, else
+ * the best the CPU has (also for route < 0). */
+int absim_rng_loan_route(int route);
 void absim_rng_loan_words_route(uint64_t seed, uint64_t path, int first, int n, uint64_t *w, int route);
 
 /* Standard normal by inverse CDF (one uniform per draw, fixed count). */

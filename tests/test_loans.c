@@ -120,24 +120,6 @@ static void test_loans_words(void **state)
 
 static double word_uniform(uint64_t w) { return ((double)(w >> 11) + 0.5) * 0x1p-53; }
 
-/* Sample correlation of x and y (n each). */
-static double corr(const double *x, const double *y, int n)
-{
-    double mx = 0, my = 0, sxy = 0, sxx = 0, syy = 0;
-    for (int i = 0; i < n; i++) {
-        mx += x[i];
-        my += y[i];
-    }
-    mx /= n;
-    my /= n;
-    for (int i = 0; i < n; i++) {
-        sxy += (x[i] - mx) * (y[i] - my);
-        sxx += (x[i] - mx) * (x[i] - mx);
-        syy += (y[i] - my) * (y[i] - my);
-    }
-    return sxy / sqrt(sxx * syy);
-}
-
 /* The loan words as uniforms: mean 1/2 and variance 1/12 (4 standard
  * errors), and no correlation (|r| < 4/sqrt(n)) between the two lines of
  * a block, neighbouring blocks, neighbouring paths, neighbouring seeds. */
@@ -183,11 +165,11 @@ static void test_loans_words_uniform(void **state)
             m++;
         }
     const double lim = 4.0 / sqrt((double)m);
-    assert_true(fabs(corr(x[0], x[1], m)) < lim); /* same block */
-    assert_true(fabs(corr(x[1], x[2], m)) < lim); /* neighbouring blocks */
-    assert_true(fabs(corr(x[0], x[3], m)) < lim); /* neighbouring paths */
-    assert_true(fabs(corr(x[0], x[4], m)) < lim); /* neighbouring seeds */
-    assert_true(fabs(corr(x[2], x[5], m)) < lim); /* same block, second pair */
+    assert_true(fabs(test_correlation(x[0], x[1], m)) < lim); /* same block */
+    assert_true(fabs(test_correlation(x[1], x[2], m)) < lim); /* neighbouring blocks */
+    assert_true(fabs(test_correlation(x[0], x[3], m)) < lim); /* neighbouring paths */
+    assert_true(fabs(test_correlation(x[0], x[4], m)) < lim); /* neighbouring seeds */
+    assert_true(fabs(test_correlation(x[2], x[5], m)) < lim); /* same block, second pair */
     for (int j = 0; j < 6; j++)
         free(x[j]);
     free(w);

@@ -22,24 +22,6 @@
 
 #define N_DRAWS 200000
 
-/* Sample correlation of n pairs. */
-static double correlation(const double *x, const double *y, int n)
-{
-    double mx = 0, my = 0, sxy = 0, sxx = 0, syy = 0;
-    for (int i = 0; i < n; i++) {
-        mx += x[i];
-        my += y[i];
-    }
-    mx /= n;
-    my /= n;
-    for (int i = 0; i < n; i++) {
-        sxy += (x[i] - mx) * (y[i] - my);
-        sxx += (x[i] - mx) * (x[i] - mx);
-        syy += (y[i] - my) * (y[i] - my);
-    }
-    return sxy / sqrt(sxx * syy);
-}
-
 /* Philox4x64-10 known-answer vectors published with Random123
  * (kat_vectors): counter, key -> output. The first block of a stream is
  * philox(ctr = {0, stream, path, 0}, key = {seed, k1}); we check the raw
@@ -170,11 +152,11 @@ static void test_rng_stream_independence(void **state)
             x[i] = absim_rng_uniform(&a);
             y[i] = absim_rng_uniform(&b);
         }
-        double rho = correlation(x, y, N);
+        double rho = test_correlation(x, y, N);
         if (fabs(rho) > tol)
             print_error("pair %zu: rho = %g\n", p, rho);
         assert_true(fabs(rho) <= tol);
-        double lag1 = correlation(x, x + 1, N - 1);
+        double lag1 = test_correlation(x, x + 1, N - 1);
         assert_true(fabs(lag1) <= 4.0 / sqrt(N - 1.0));
     }
 }

@@ -23,6 +23,24 @@
         }                                                                                                \
     } while (0)
 
+/* Sample correlation of n pairs (x[i], y[i]). */
+static inline double test_correlation(const double *x, const double *y, int n)
+{
+    double mx = 0, my = 0, sxy = 0, sxx = 0, syy = 0;
+    for (int i = 0; i < n; i++) {
+        mx += x[i];
+        my += y[i];
+    }
+    mx /= n;
+    my /= n;
+    for (int i = 0; i < n; i++) {
+        sxy += (x[i] - mx) * (y[i] - my);
+        sxx += (x[i] - mx) * (x[i] - mx);
+        syy += (y[i] - my) * (y[i] - my);
+    }
+    return sxy / sqrt(sxx * syy);
+}
+
 /* A line of one loan of balance 1 with the given default law and term
  * (every other field zero). */
 static inline absim_line test_line(absim_default_law law, double value, int term)
