@@ -453,7 +453,7 @@ void absim_path_simulate(const absim_sim_plan *p, uint64_t path, absim_path_scra
     }
 
     /* Defaults, as events in line order. Loan-level lines (one loan, one
-     * draw) are batched: four latent words per Philox block, each a
+     * draw) are batched: two latent words per Philox4x32 block, each a
      * ziggurat normal compared with the loan's threshold. */
     int nev = 0, nrec = 0;
     for (int l = 0; l < p->nlines;) {
