@@ -72,13 +72,15 @@ double absim_rng_uniform(absim_rng *r)
 
 /* Philox4x32-10 blocks (Random123's philox4x32_R(10, ...)) with key
  * {seed low, seed high} and counter {idx[j], kind, path low, path high},
- * CHUNK32 at a time: block j to out[2j] = v[0] | v[1] << 32 and out[2j+1]
- * = v[2] | v[3] << 32. With AVX-512 or AVX2 as two groups of 8 or 4
- * blocks in 64-bit lanes (each 32-bit word in a lane's low half; vpmuludq
+ * CHUNK32 at a time (a batch of 64 loans' words in one call): block j to
+ * out[2j] = v[0] | v[1] << 32 and out[2j+1] = v[2] | v[3] << 32. With
+ * AVX-512 as four independent groups of 8 blocks (their multiply
+ * latencies overlap), with AVX2 as two groups of 4 at a time, in 64-bit
+ * lanes (each 32-bit word in a lane's low half; vpmuludq
  * multiplies the low halves 32 x 32 -> 64, which is Philox's mulhilo),
  * else block by block through Random123. Every route gives the same bits
  * (test_rng, test_loans). */
-#define CHUNK32 16
+#define CHUNK32 32
 #define PHILOX_M0 0xD2511F53u
 #define PHILOX_M1 0xCD9E8D57u
 #define PHILOX_W0 0x9E3779B9u
@@ -106,36 +108,33 @@ __attribute__((target("avx512f"))) static void chunk32_avx512(uint64_t seed, uin
 {
     const __m512i m0 = _mm512_set1_epi64(PHILOX_M0), m1 = _mm512_set1_epi64(PHILOX_M1);
     const __m512i lo = _mm512_set1_epi64(0xffffffff);
-    __m512i a0 = _mm512_cvtepu32_epi64(_mm256_loadu_si256((const __m256i *)idx));
-    __m512i b0 = _mm512_cvtepu32_epi64(_mm256_loadu_si256((const __m256i *)(idx + 8)));
-    __m512i a1 = _mm512_set1_epi64(kind), b1 = a1;
-    __m512i a2 = _mm512_set1_epi64((uint32_t)path), b2 = a2;
-    __m512i a3 = _mm512_set1_epi64((long long)(path >> 32)), b3 = a3;
+    __m512i x0[4], x1[4], x2[4], x3[4];
+    for (int g = 0; g < 4; g++) {
+        x0[g] = _mm512_cvtepu32_epi64(_mm256_loadu_si256((const __m256i *)(idx + 8 * g)));
+        x1[g] = _mm512_set1_epi64(kind);
+        x2[g] = _mm512_set1_epi64((uint32_t)path);
+        x3[g] = _mm512_set1_epi64((long long)(path >> 32));
+    }
     uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
     for (int r = 0; r < 10; r++) {
         const __m512i kA = _mm512_set1_epi64(k0), kB = _mm512_set1_epi64(k1);
-        const __m512i pa0 = _mm512_mul_epu32(a0, m0), pa1 = _mm512_mul_epu32(a2, m1);
-        const __m512i pb0 = _mm512_mul_epu32(b0, m0), pb1 = _mm512_mul_epu32(b2, m1);
-        a0 = _mm512_xor_si512(_mm512_xor_si512(_mm512_srli_epi64(pa1, 32), a1), kA);
-        a2 = _mm512_xor_si512(_mm512_xor_si512(_mm512_srli_epi64(pa0, 32), a3), kB);
-        b0 = _mm512_xor_si512(_mm512_xor_si512(_mm512_srli_epi64(pb1, 32), b1), kA);
-        b2 = _mm512_xor_si512(_mm512_xor_si512(_mm512_srli_epi64(pb0, 32), b3), kB);
-        a1 = pa1; /* high halves are junk: the multiplies ignore them, the end masks them */
-        a3 = pa0;
-        b1 = pb1;
-        b3 = pb0;
+        for (int g = 0; g < 4; g++) { /* four independent groups of 8 blocks */
+            const __m512i p0 = _mm512_mul_epu32(x0[g], m0), p1 = _mm512_mul_epu32(x2[g], m1);
+            x0[g] = _mm512_xor_si512(_mm512_xor_si512(_mm512_srli_epi64(p1, 32), x1[g]), kA);
+            x2[g] = _mm512_xor_si512(_mm512_xor_si512(_mm512_srli_epi64(p0, 32), x3[g]), kB);
+            x1[g] = p1; /* high halves are junk: the multiplies ignore them, the end masks them */
+            x3[g] = p0;
+        }
         k0 += PHILOX_W0;
         k1 += PHILOX_W1;
     }
     const __m512i i0 = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11), i1 = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
-    const __m512i wa0 = _mm512_or_si512(_mm512_slli_epi64(a1, 32), _mm512_and_si512(a0, lo));
-    const __m512i wa1 = _mm512_or_si512(_mm512_slli_epi64(a3, 32), _mm512_and_si512(a2, lo));
-    const __m512i wb0 = _mm512_or_si512(_mm512_slli_epi64(b1, 32), _mm512_and_si512(b0, lo));
-    const __m512i wb1 = _mm512_or_si512(_mm512_slli_epi64(b3, 32), _mm512_and_si512(b2, lo));
-    _mm512_storeu_si512((void *)out, _mm512_permutex2var_epi64(wa0, i0, wa1));
-    _mm512_storeu_si512((void *)(out + 8), _mm512_permutex2var_epi64(wa0, i1, wa1));
-    _mm512_storeu_si512((void *)(out + 16), _mm512_permutex2var_epi64(wb0, i0, wb1));
-    _mm512_storeu_si512((void *)(out + 24), _mm512_permutex2var_epi64(wb0, i1, wb1));
+    for (int g = 0; g < 4; g++) {
+        const __m512i w0 = _mm512_or_si512(_mm512_slli_epi64(x1[g], 32), _mm512_and_si512(x0[g], lo));
+        const __m512i w1 = _mm512_or_si512(_mm512_slli_epi64(x3[g], 32), _mm512_and_si512(x2[g], lo));
+        _mm512_storeu_si512((void *)(out + 16 * g), _mm512_permutex2var_epi64(w0, i0, w1));
+        _mm512_storeu_si512((void *)(out + 16 * g + 8), _mm512_permutex2var_epi64(w0, i1, w1));
+    }
 }
 
 __attribute__((target("avx2"))) static void chunk32_avx2(uint64_t seed, uint64_t path, uint32_t kind,

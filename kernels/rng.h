@@ -53,7 +53,7 @@ double absim_rng_uniform(absim_rng *r);
  * {seed low 32 bits, seed high 32 bits} and counter {b, ABSIM_STREAM_LOANS,
  * path low, path high}; block b = l / 2 holds lines 2b and 2b + 1, line
  * 2b + j getting v[2j] | v[2j+1] << 32. A line's word depends only on
- * (seed, path, l); two loans share one block, made 16 blocks at a time
+ * (seed, path, l); two loans share one block, made 32 blocks at a time
  * with AVX-512 or AVX2 where the CPU has them (about 1 ns a word, against
  * 4 for Philox4x64-10 one block at a time): the same bits on every route. */
 void absim_rng_loan_words(uint64_t seed, uint64_t path, int first, int n, uint64_t *w);
@@ -61,7 +61,7 @@ void absim_rng_loan_words(uint64_t seed, uint64_t path, int first, int n, uint64
 /* Philox4x32-10 blocks with key {seed low, seed high} and counter
  * {idx[j], kind, path low, path high}, j < n: block j to out[2j] =
  * v[0] | v[1] << 32 and out[2j+1] = v[2] | v[3] << 32 (length 2n). Made
- * 16 at a time as absim_rng_loan_words (whose words are these blocks of
+ * 32 at a time as absim_rng_loan_words (whose words are these blocks of
  * kind ABSIM_STREAM_LOANS at idx = l / 2). */
 void absim_rng_blocks32(uint64_t seed, uint64_t path, uint32_t kind, const uint32_t *idx, int n, uint64_t *out);
 void absim_rng_blocks32_route(uint64_t seed, uint64_t path, uint32_t kind, const uint32_t *idx, int n,
