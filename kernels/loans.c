@@ -33,7 +33,8 @@ int absim_loan_set_alloc(absim_loan_set *s, int n)
     s->first = calloc(m, sizeof *s->first);
     s->last = calloc(m, sizeof *s->last);
     s->yoff = calloc(m, sizeof *s->yoff);
-    if (!s->ag || !s->as || !s->ylast || !s->ic || !s->sector || !s->first || !s->last || !s->yoff) {
+    s->gscale = calloc(m, sizeof *s->gscale);
+    if (!s->ag || !s->as || !s->ylast || !s->ic || !s->sector || !s->first || !s->last || !s->yoff || !s->gscale) {
         absim_loan_set_free(s);
         return absim_error_set(ABSIM_ENOMEM, "out of memory for %d loan-level lines", n);
     }
@@ -63,9 +64,23 @@ void absim_loan_set_free(absim_loan_set *s)
     free(s->last);
     free(s->yoff);
     free(s->yk);
+    free(s->guide);
+    free(s->gscale);
     free(s->dedup);
     free(s->dedup_len);
     memset(s, 0, sizeof *s);
+}
+
+/* The guide's bucket of t for a line with n thresholds from y0: (t - y0)
+ * x scale clamped to [0, n-1] (0 for NaN). Non-decreasing in t: a
+ * subtraction, a product with scale >= 0 and the clamp all keep order
+ * under rounding. */
+static inline int guide_bucket(double t, double y0, double scale, int n)
+{
+    const double d = (t - y0) * scale;
+    if (!(d > 0.0))
+        return 0;
+    return d < (double)(n - 1) ? (int)d : n - 1;
 }
 
 int absim_loan_set_line(absim_loan_set *s, int l, const absim_line_model *m)
@@ -81,6 +96,10 @@ int absim_loan_set_line(absim_loan_set *s, int l, const absim_line_model *m)
         if (!grown)
             return absim_error_set(ABSIM_ENOMEM, "out of memory for loan-level thresholds");
         s->yk = grown;
+        uint16_t *guide = realloc(s->guide, (size_t)cap * sizeof *guide);
+        if (!guide)
+            return absim_error_set(ABSIM_ENOMEM, "out of memory for loan-level thresholds");
+        s->guide = guide;
         s->cap = cap;
     }
     double *yk = s->yk + s->nyk;
@@ -98,9 +117,25 @@ int absim_loan_set_line(absim_loan_set *s, int l, const absim_line_model *m)
             break;
         slot = (slot + 1) & (s->ndedup - 1);
     }
+    double scale = 0.0; /* from the last finite threshold (F = 1 gives +inf) */
+    for (int64_t j = n - 1; j > 0; j--)
+        if (isfinite(yk[j])) {
+            const double range = yk[j] - yk[0];
+            if (range > 0.0 && isfinite((double)(n - 1) / range))
+                scale = (double)(n - 1) / range;
+            break;
+        }
+    s->gscale[l] = scale;
     if (s->dedup[slot] >= 0) {
         s->yoff[l] = s->dedup[slot];
     } else {
+        uint16_t *guide = s->guide + s->nyk;
+        int64_t j = 0;
+        for (int64_t g = 0; g < n; g++) {
+            while (j < n - 1 && guide_bucket(yk[j], yk[0], scale, (int)n) < g)
+                j++;
+            guide[g] = (uint16_t)j;
+        }
         s->yoff[l] = s->nyk;
         s->dedup[slot] = s->nyk;
         s->dedup_len[slot] = (int)n;
@@ -116,33 +151,154 @@ int absim_loan_set_line(absim_loan_set *s, int l, const absim_line_model *m)
     return ABSIM_OK;
 }
 
-void absim_loans_latent(const absim_loan_set *s, uint64_t seed, uint64_t path, int first, int n, uint64_t *w,
-                        double *e)
+/* The ziggurat's fast path for n words: e[i] for each word accepted at
+ * once, the indices of the others (increasing) in rej[]; returns their
+ * number. Scalar, or 4 (AVX2) or 8 (AVX-512) words an instruction with the
+ * layer's edge and ratio gathered: the same operations (u from the top 53
+ * bits, exact in either conversion; u < k[i]; u x x[i]; the sign bit
+ * flipped), so the same bits on every route. */
+typedef int zig_batch_fn(const absim_zig *z, const uint64_t *w, int n, double *e, int *rej);
+
+static int zig_batch_scalar(const absim_zig *z, const uint64_t *restrict w, int n, double *restrict e,
+                            int *restrict rej)
 {
-    absim_rng_loan_words(seed, path, first, n, w);
+    int nr = 0;
     for (int i = 0; i < n; i++)
-        if (!absim_zig_fast(&s->zig, w[i], &e[i])) {
+        if (!absim_zig_fast(z, w[i], &e[i]))
+            rej[nr++] = i;
+    return nr;
+}
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+#define LOANS_SIMD 1
+
+/* The top 53 bits of each word as a double, exactly: v = hi 2^32 + lo with
+ * hi < 2^21, lo < 2^32, each placed in a double's mantissa under a fixed
+ * exponent (2^84, 2^52) and the offset subtracted; the sum is an integer
+ * below 2^53, so exact. */
+__attribute__((target("avx2"))) static inline __m256d top53_avx2(__m256i w)
+{
+    const __m256i v = _mm256_srli_epi64(w, 11);
+    const __m256i hi = _mm256_or_si256(_mm256_srli_epi64(v, 32), _mm256_set1_epi64x(0x4530000000000000LL));
+    const __m256i lo = _mm256_or_si256(_mm256_and_si256(v, _mm256_set1_epi64x(0xffffffffLL)),
+                                       _mm256_set1_epi64x(0x4330000000000000LL));
+    const __m256d h = _mm256_sub_pd(_mm256_castsi256_pd(hi), _mm256_set1_pd(0x1.0p84));
+    const __m256d l = _mm256_sub_pd(_mm256_castsi256_pd(lo), _mm256_set1_pd(0x1.0p52));
+    return _mm256_add_pd(h, l);
+}
+
+__attribute__((target("avx2"))) static int zig_batch_avx2(const absim_zig *z, const uint64_t *restrict w, int n,
+                                                         double *restrict e, int *restrict rej)
+{
+    const __m256i layer = _mm256_set1_epi64x(0xff), signbit = _mm256_set1_epi64x(0x100);
+    const __m256d scale = _mm256_set1_pd(0x1.0p-53);
+    int nr = 0, i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const __m256i vw = _mm256_loadu_si256((const __m256i *)(w + i));
+        const __m256i li = _mm256_and_si256(vw, layer);
+        const __m256d u = _mm256_mul_pd(top53_avx2(vw), scale);
+        const __m256d k = _mm256_i64gather_pd(z->k, li, 8), x = _mm256_i64gather_pd(z->x, li, 8);
+        const __m256i sign = _mm256_slli_epi64(_mm256_and_si256(vw, signbit), 55);
+        const __m256d v = _mm256_castsi256_pd(_mm256_xor_si256(_mm256_castpd_si256(_mm256_mul_pd(u, x)), sign));
+        _mm256_storeu_pd(e + i, v);
+        unsigned bad = (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(u, k, _CMP_LT_OQ)) ^ 0xfu;
+        while (bad) {
+            rej[nr++] = i + __builtin_ctz(bad);
+            bad &= bad - 1;
+        }
+    }
+    for (; i < n; i++)
+        if (!absim_zig_fast(z, w[i], &e[i]))
+            rej[nr++] = i;
+    return nr;
+}
+
+__attribute__((target("avx512f"))) static int zig_batch_avx512(const absim_zig *z, const uint64_t *restrict w,
+                                                              int n, double *restrict e, int *restrict rej)
+{
+    const __m512i layer = _mm512_set1_epi64(0xff), signbit = _mm512_set1_epi64(0x100);
+    const __m512i mhi = _mm512_set1_epi64(0x4530000000000000LL), mlo = _mm512_set1_epi64(0x4330000000000000LL);
+    const __m512i low32 = _mm512_set1_epi64(0xffffffffLL);
+    const __m512d scale = _mm512_set1_pd(0x1.0p-53), ohi = _mm512_set1_pd(0x1.0p84), olo = _mm512_set1_pd(0x1.0p52);
+    int nr = 0, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m512i vw = _mm512_loadu_si512((const void *)(w + i));
+        const __m512i li = _mm512_and_si512(vw, layer), v = _mm512_srli_epi64(vw, 11);
+        const __m512d h = _mm512_sub_pd(_mm512_castsi512_pd(_mm512_or_si512(_mm512_srli_epi64(v, 32), mhi)), ohi);
+        const __m512d l = _mm512_sub_pd(_mm512_castsi512_pd(_mm512_or_si512(_mm512_and_si512(v, low32), mlo)), olo);
+        const __m512d u = _mm512_mul_pd(_mm512_add_pd(h, l), scale);
+        const __m512d k = _mm512_i64gather_pd(li, z->k, 8), x = _mm512_i64gather_pd(li, z->x, 8);
+        const __m512i sign = _mm512_slli_epi64(_mm512_and_si512(vw, signbit), 55);
+        _mm512_storeu_pd(e + i, _mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(_mm512_mul_pd(u, x)), sign)));
+        unsigned bad = (unsigned)_mm512_cmp_pd_mask(u, k, _CMP_LT_OQ) ^ 0xffu;
+        while (bad) {
+            rej[nr++] = i + __builtin_ctz(bad);
+            bad &= bad - 1;
+        }
+    }
+    for (; i < n; i++)
+        if (!absim_zig_fast(z, w[i], &e[i]))
+            rej[nr++] = i;
+    return nr;
+}
+#endif
+
+static zig_batch_fn *zig_batch_of(int route)
+{
+    route = absim_rng_loan_route(route);
+#ifdef LOANS_SIMD
+    if (route == ABSIM_LOAN_ROUTE_AVX512)
+        return zig_batch_avx512;
+    if (route == ABSIM_LOAN_ROUTE_AVX2)
+        return zig_batch_avx2;
+#endif
+    return zig_batch_scalar;
+}
+
+int absim_loans_zig_batch_route(const absim_zig *z, const uint64_t *w, int n, double *e, int *rej, int route)
+{
+    return zig_batch_of(route)(z, w, n, e, rej);
+}
+
+void absim_loans_latent_route(const absim_loan_set *s, uint64_t seed, uint64_t path, int first, int n, uint64_t *w,
+                              double *e, int route)
+{
+    int rej[64];
+    absim_rng_loan_words_route(seed, path, first, n, w, route);
+    zig_batch_fn *batch = zig_batch_of(route);
+    for (int b = 0; b < n; b += 64) {
+        const int m = n - b < 64 ? n - b : 64;
+        const int nr = batch(&s->zig, w + b, m, e + b, rej);
+        for (int j = 0; j < nr; j++) {
+            const int i = b + rej[j];
             absim_rng r;
             absim_rng_open(&r, seed, path, ABSIM_STREAM_ID(ABSIM_STREAM_LOANS_MORE, first + i));
             e[i] = absim_zig_finish(&s->zig, w[i], &r);
         }
+    }
+}
+
+void absim_loans_latent(const absim_loan_set *s, uint64_t seed, uint64_t path, int first, int n, uint64_t *w,
+                        double *e)
+{
+    absim_loans_latent_route(s, seed, path, first, n, w, e, -1);
 }
 
 /* Period of a loan known to default by `last`: the smallest k in
  * [first, last] with t <= c_k ic, t = (e + sys) / m (the test e <= y_k up
- * to rounding; `last` if rounding leaves none). Branch-free binary search
- * with one load and one comparison per step: the answer stays in
- * [first + lo, first + lo + len - 1]. */
+ * to rounding; `last` if rounding leaves none). The guide gives the first
+ * candidate: every j below guide[b], b = bucket(t), has bucket(y_j) < b,
+ * so y_j < t (the bucket is non-decreasing); from there a forward scan,
+ * about one or two steps. */
 static int default_period(const absim_loan_set *s, int l, double t)
 {
     const double *yk = s->yk + s->yoff[l];
-    int lo = 0, len = s->last[l] - s->first[l] + 1;
-    while (len > 1) {
-        const int half = len >> 1;
-        lo = t <= yk[lo + half - 1] ? lo : lo + half;
-        len -= half;
-    }
-    return s->first[l] + lo;
+    const int n = s->last[l] - s->first[l] + 1;
+    int j = s->guide[s->yoff[l] + guide_bucket(t, yk[0], s->gscale[l], n)];
+    while (j < n - 1 && !(t <= yk[j]))
+        j++;
+    return s->first[l] + j;
 }
 
 /* Default flags of up to 64 loans as the bits of a word: bit i is
@@ -164,9 +320,7 @@ static uint64_t default_bits_scalar(const double *restrict e, const double *rest
     return bits;
 }
 
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-#include <immintrin.h>
-#define DEFAULT_BITS_SIMD 1
+#ifdef LOANS_SIMD
 
 __attribute__((target("avx2"))) static uint64_t default_bits_avx2(const double *restrict e,
                                                                  const double *restrict ylast,
@@ -218,7 +372,7 @@ __attribute__((target("avx512f"))) static uint64_t default_bits_avx512(const dou
 static default_bits_fn *default_bits_of(int route)
 {
     route = absim_rng_loan_route(route);
-#ifdef DEFAULT_BITS_SIMD
+#ifdef LOANS_SIMD
     if (route == ABSIM_LOAN_ROUTE_AVX512)
         return default_bits_avx512;
     if (route == ABSIM_LOAN_ROUTE_AVX2)

@@ -29,6 +29,12 @@ typedef struct {
     double *yk;                /* lines with equal thresholds share one copy (a tape's
                                 * loans of one sector and PD curve: keeps the table
                                 * small enough for the cache the searches read) */
+    uint16_t *guide;           /* search guide, parallel to yk: for line l with n = last -
+                                * first + 1 thresholds, guide[yoff[l] + b] is the smallest
+                                * j with bucket(y_j) >= b, bucket(t) = (t - y_0) gscale[l]
+                                * clamped to [0, n-1] (a guide table, as for discrete
+                                * inversion: the search then starts next to its answer) */
+    double *gscale;            /* per line: (n - 1) / (last finite y - y_0), 0 if none */
     int64_t nyk, cap;
     int64_t *dedup;            /* open-addressing table of yk offsets (-1 = empty), size
                                 * ndedup, a power of two; lengths in dedup_len */
@@ -51,6 +57,18 @@ int absim_loan_set_line(absim_loan_set *s, int l, const absim_line_model *m);
  * scratch of n words. */
 void absim_loans_latent(const absim_loan_set *s, uint64_t seed, uint64_t path, int first, int n, uint64_t *w,
                         double *e);
+
+/* The same on a given route (ABSIM_LOAN_ROUTE_*, rng.h; < 0: the best the
+ * CPU has) of the words and of the ziggurat's fast path, 4 (AVX2) or 8
+ * (AVX-512) words an instruction: the same normals on every route. */
+void absim_loans_latent_route(const absim_loan_set *s, uint64_t seed, uint64_t path, int first, int n, uint64_t *w,
+                              double *e, int route);
+
+/* The ziggurat's fast path (absim_zig_fast) for words w[0..n-1] on a
+ * route: e[i] for each word accepted at once (the others' e[i] are
+ * unspecified), the indices of the others, increasing, in rej[] (room for
+ * n); returns their number. */
+int absim_loans_zig_batch_route(const absim_zig *z, const uint64_t *w, int n, double *e, int *rej, int route);
 
 /* Default periods of the one-loan lines l0 .. l0+n-1 given their latent
  * normals e[i]: 0 if e[i] > y_last (the loan survives past `last`), else

@@ -80,11 +80,11 @@ static void test_loans_words(void **state)
                 assert_true(part[i] == all[cuts[c][0] + i]);
             assert_true(cuts[c][1] == 1031 || part[cuts[c][1]] == 0); /* nothing written past n */
         }
-    for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
-        absim_loans_latent(&set, SEED, 7, cuts[c][0], cuts[c][1], part, epart);
-        for (int i = 0; i < cuts[c][1]; i++)
-            assert_true(epart[i] == eall[cuts[c][0] + i]);
-    }
+    for (int route = ABSIM_LOAN_ROUTE_SCALAR; route <= best; route++)
+        for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
+            absim_loans_latent_route(&set, SEED, 7, cuts[c][0], cuts[c][1], part, epart, route);
+            assert_memory_equal(epart, eall + cuts[c][0], (size_t)cuts[c][1] * sizeof *epart);
+        }
     /* extreme keys and paths (both halves of each), every route */
     const uint64_t keys[][2] = {{0, 0}, {UINT64_MAX, UINT64_MAX}, {12345, (uint64_t)1 << 40}, {SEED, 3},
                                 {(uint64_t)1 << 32, ((uint64_t)1 << 32) - 1}};
@@ -363,13 +363,146 @@ static void test_loans_marginal(void **state)
     absim_loan_set_free(&s);
 }
 
+/* The ziggurat's fast path on every route, on crafted words: every layer,
+ * both signs, the position bits at their extremes (all zero, all one, one
+ * bit set at each place, a word next to each layer's acceptance edge) and
+ * pseudo-random words; any count. Accepted words give bitwise
+ * absim_zig_fast's normal, the others are listed, in order. */
+static void test_loans_zig_batch(void **state)
+{
+    (void)state;
+    absim_loan_set set;
+    assert_int_equal(absim_loan_set_alloc(&set, 1), ABSIM_OK);
+    enum { NW = 256 * 2 * 60 + 4000 };
+    static uint64_t w[NW];
+    static double e[NW], ref[NW];
+    static int rej[NW];
+    int n = 0;
+    for (int layer = 0; layer < 256; layer++)
+        for (int sign = 0; sign < 2; sign++) {
+            const uint64_t low = (uint64_t)layer | (uint64_t)sign << 8;
+            w[n++] = low;                                   /* u = 0 */
+            w[n++] = low | ~(uint64_t)0 << 11;              /* u = 1 - 2^-53 */
+            for (int b = 11; b < 64; b++)
+                w[n++] = low | (uint64_t)1 << b;            /* one bit of u */
+            /* just below, at and above the edge u = k[layer] */
+            const uint64_t edge = (uint64_t)(set.zig.k[layer] * 0x1.0p53);
+            for (int d = -2; d <= 2; d++)
+                if (edge + (uint64_t)d < ((uint64_t)1 << 53))
+                    w[n++] = low | (edge + (uint64_t)d) << 11;
+        }
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    while (n < NW) { /* splitmix64 */
+        uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        w[n++] = z ^ (z >> 31);
+    }
+    int nref = 0;
+    for (int i = 0; i < n; i++)
+        nref += !absim_zig_fast(&set.zig, w[i], &ref[i]);
+    assert_true(nref > 0 && nref < n); /* both outcomes are exercised */
+    const int counts[] = {0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 63, n};
+    for (int route = ABSIM_LOAN_ROUTE_SCALAR; route <= absim_rng_loan_route_best(); route++)
+        for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++)
+            for (int start = 0; start + counts[c] <= n; start += counts[c] == n ? 1 : 977) {
+                const int m = counts[c];
+                const int nr = absim_loans_zig_batch_route(&set.zig, w + start, m, e, rej, route);
+                int j = 0;
+                for (int i = 0; i < m; i++) {
+                    const int accepted = absim_zig_fast(&set.zig, w[start + i], &ref[start + i]);
+                    if (accepted) {
+                        assert_memory_equal(&e[i], &ref[start + i], sizeof e[i]);
+                    } else {
+                        assert_true(j < nr);
+                        assert_int_equal(rej[j], i);
+                        j++;
+                    }
+                }
+                assert_int_equal(j, nr);
+                if (m == n)
+                    break;
+            }
+    absim_loan_set_free(&set);
+}
+
+/* The period search on crafted thresholds (no factors: t = e): ties,
+ * large and tiny gaps, +inf at the end (a PD of 1), one threshold only, a
+ * long curve; e at each threshold, one ulp either side, far below and
+ * NaN-free extremes. The period is the smallest k in [first, last] with
+ * e <= y_k (brute force), 0 above y_last. */
+static void test_loans_search_edges(void **state)
+{
+    (void)state;
+    enum { NC = 6, TL = 400 };
+    static double th[NC][TL + 1], F[NC][TL + 1];
+    const int lasts[NC] = {10, 12, 1, 7, TL, 9};
+    absim_loan_set s;
+    assert_int_equal(absim_loan_set_alloc(&s, NC), ABSIM_OK);
+    absim_line_model m[NC];
+    for (int l = 0; l < NC; l++) {
+        for (int k = 0; k <= TL; k++) {
+            F[l][k] = k == 0 ? 0.0 : 0.5;
+            th[l][k] = k == 0 ? -INFINITY : 0.0;
+        }
+        for (int k = 1; k <= lasts[l]; k++) {
+            double y;
+            switch (l) {
+            case 0: y = -3.0 + 0.5 * k; break;                             /* even */
+            case 1: y = k < 4 ? -2.0 : (k < 9 ? -1.0 : -0.5 + 0.01 * k); break; /* ties */
+            case 2: y = -1.5; break;                                       /* one threshold */
+            case 3: y = k < 7 ? -4.0 + k * 1e-9 : INFINITY; break;         /* tiny gaps, PD 1 */
+            case 4: y = -5.0 + 8.0 * pow((double)k / TL, 3.0); break;      /* uneven, long */
+            default: y = k < 3 ? -30.0 + k : (k < 9 ? -1.0 + 1e-3 * k : 2.0); break; /* a big jump */
+            }
+            th[l][k] = y;
+        }
+        m[l] = (absim_line_model){.T = TL, .count = 1, .bg = 0.0, .bs = 0.0, .c = 1.0, .sector = 0,
+                                  .last = lasts[l], .threshold = th[l], .F = F[l]};
+        assert_int_equal(absim_loan_set_line(&s, l, &m[l]), ABSIM_OK);
+    }
+    double zs[1] = {0.0};
+    absim_factors f = {0.0, zs, 1.0};
+    int checked = 0;
+    for (int l = 0; l < NC; l++)
+        for (int k = 0; k <= lasts[l] + 1; k++) {
+            const double base = k == 0 ? -1e300 : (k > lasts[l] ? 1e300 : th[l][k]);
+            const double es[] = {base, nextafter(base, -INFINITY), nextafter(base, INFINITY), base - 0.25,
+                                 base + 0.25};
+            for (size_t c = 0; c < sizeof es / sizeof es[0]; c++) {
+                const double e = es[c];
+                if (!isfinite(e))
+                    continue;
+                int want = 0;
+                if (e <= th[l][lasts[l]]) {
+                    want = lasts[l];
+                    for (int q = lasts[l]; q >= 1; q--)
+                        if (e <= th[l][q])
+                            want = q;
+                }
+                int period, def;
+                for (int route = ABSIM_LOAN_ROUTE_SCALAR; route <= absim_rng_loan_route_best(); route++) {
+                    absim_loans_sample_route(&s, l, 1, &f, &e, &period, &def, route);
+                    if (period != want)
+                        print_error("line %d e %.17g: period %d, want %d\n", l, e, period, want);
+                    assert_int_equal(period, want);
+                }
+                checked++;
+            }
+        }
+    assert_true(checked > 1500);
+    absim_loan_set_free(&s);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loans_words),
         cmocka_unit_test(test_loans_words_uniform),
+        cmocka_unit_test(test_loans_zig_batch),
         cmocka_unit_test(test_loans_shared_thresholds),
+        cmocka_unit_test(test_loans_search_edges),
         cmocka_unit_test(test_loans_gaussian_brute),
         cmocka_unit_test(test_loans_student_t_brute),
         cmocka_unit_test(test_loans_marginal),
