@@ -33,8 +33,8 @@ int absim_loan_set_alloc(absim_loan_set *s, int n)
     s->first = calloc(m, sizeof *s->first);
     s->last = calloc(m, sizeof *s->last);
     s->yoff = calloc(m, sizeof *s->yoff);
-    s->gscale = calloc(m, sizeof *s->gscale);
-    if (!s->ag || !s->as || !s->ylast || !s->ic || !s->sector || !s->first || !s->last || !s->yoff || !s->gscale) {
+    s->srch = calloc(m, sizeof *s->srch);
+    if (!s->ag || !s->as || !s->ylast || !s->ic || !s->sector || !s->first || !s->last || !s->yoff || !s->srch) {
         absim_loan_set_free(s);
         return absim_error_set(ABSIM_ENOMEM, "out of memory for %d loan-level lines", n);
     }
@@ -42,8 +42,8 @@ int absim_loan_set_alloc(absim_loan_set *s, int n)
     while (s->ndedup < 2 * (int64_t)m)
         s->ndedup *= 2;
     s->dedup = malloc((size_t)s->ndedup * sizeof *s->dedup);
-    s->dedup_len = malloc((size_t)s->ndedup * sizeof *s->dedup_len);
-    if (!s->dedup || !s->dedup_len) {
+    s->dedup_line = malloc((size_t)s->ndedup * sizeof *s->dedup_line);
+    if (!s->dedup || !s->dedup_line) {
         absim_loan_set_free(s);
         return absim_error_set(ABSIM_ENOMEM, "out of memory for %d loan-level lines", n);
     }
@@ -65,22 +65,52 @@ void absim_loan_set_free(absim_loan_set *s)
     free(s->yoff);
     free(s->yk);
     free(s->guide);
-    free(s->gscale);
+    free(s->srch);
     free(s->dedup);
-    free(s->dedup_len);
+    free(s->dedup_line);
     memset(s, 0, sizeof *s);
 }
 
-/* The guide's bucket of t for a line with n thresholds from y0: (t - y0)
- * x scale clamped to [0, n-1] (0 for NaN). Non-decreasing in t: a
- * subtraction, a product with scale >= 0 and the clamp all keep order
- * under rounding. */
-static inline int guide_bucket(double t, double y0, double scale, int n)
+/* The guide's bucket of t: (t - y0) x scale clamped to [0, gmax] (0 for
+ * NaN). Non-decreasing in t: a subtraction, a product with scale >= 0 and
+ * the clamp all keep order under rounding. */
+static inline int guide_bucket(double t, double y0, double scale, double gmax)
 {
     const double d = (t - y0) * scale;
     if (!(d > 0.0))
         return 0;
-    return d < (double)(n - 1) ? (int)d : n - 1;
+    return d < gmax ? (int)d : (int)gmax;
+}
+
+/* Build the guide of G buckets for thresholds y[0..n-1] into g[0..G-1];
+ * returns the largest distance from a bucket's guide entry to an answer
+ * in that bucket. */
+static int64_t guide_build(const double *y, int64_t n, double scale, int64_t G, uint16_t *g)
+{
+    int64_t j = 0, widest = 0;
+    for (int64_t b = 0; b < G; b++) {
+        while (j < n - 1 && guide_bucket(y[j], y[0], scale, (double)(G - 1)) < b)
+            j++;
+        g[b] = (uint16_t)j;
+        if (b > 0 && g[b] - g[b - 1] > widest)
+            widest = g[b] - g[b - 1];
+    }
+    if (n - 1 - g[G - 1] > widest)
+        widest = n - 1 - g[G - 1];
+    return widest;
+}
+
+static int grow_guide(absim_loan_set *s, int64_t need)
+{
+    if (s->nguide + need <= s->gcap)
+        return ABSIM_OK;
+    int64_t cap = 2 * s->gcap > s->nguide + need ? 2 * s->gcap : s->nguide + need + 4096;
+    uint16_t *grown = realloc(s->guide, (size_t)cap * sizeof *grown);
+    if (!grown)
+        return absim_error_set(ABSIM_ENOMEM, "out of memory for loan-level thresholds");
+    s->guide = grown;
+    s->gcap = cap;
+    return ABSIM_OK;
 }
 
 int absim_loan_set_line(absim_loan_set *s, int l, const absim_line_model *m)
@@ -89,58 +119,69 @@ int absim_loan_set_line(absim_loan_set *s, int l, const absim_line_model *m)
     int first = 1;
     while (first < m->last && !(m->F[first] > 0.0))
         first++;
-    const int64_t n = m->last - first + 1;
-    if (s->nyk + n > s->cap) {
-        int64_t cap = 2 * s->cap > s->nyk + n ? 2 * s->cap : s->nyk + n + 1024;
+    const int64_t n = m->last - first + 1, stored = n + ABSIM_LOANS_PAD;
+    if (s->nyk + stored > s->cap) {
+        int64_t cap = 2 * s->cap > s->nyk + stored ? 2 * s->cap : s->nyk + stored + 1024;
         double *grown = realloc(s->yk, (size_t)cap * sizeof *grown);
         if (!grown)
             return absim_error_set(ABSIM_ENOMEM, "out of memory for loan-level thresholds");
         s->yk = grown;
-        uint16_t *guide = realloc(s->guide, (size_t)cap * sizeof *guide);
-        if (!guide)
-            return absim_error_set(ABSIM_ENOMEM, "out of memory for loan-level thresholds");
-        s->guide = guide;
         s->cap = cap;
     }
     double *yk = s->yk + s->nyk;
     for (int k = first; k <= m->last; k++)
         yk[k - first] = m->threshold[k] * ic;
-    /* an earlier line with the same thresholds: share its copy (FNV-1a
-     * over the bytes; equal contents compared in full) */
+    for (int64_t j = n; j < stored; j++)
+        yk[j] = INFINITY;
+    /* an earlier line with the same thresholds: share its copy and its
+     * guide (FNV-1a over the bytes; equal contents compared in full) */
     uint64_t h = 0xcbf29ce484222325ULL;
     const unsigned char *b = (const unsigned char *)yk;
     for (size_t i = 0; i < (size_t)n * sizeof *yk; i++)
         h = (h ^ b[i]) * 0x100000001b3ULL;
     int64_t slot = (int64_t)(h & (uint64_t)(s->ndedup - 1));
     while (s->dedup[slot] >= 0) {
-        if (s->dedup_len[slot] == (int)n && memcmp(s->yk + s->dedup[slot], yk, (size_t)n * sizeof *yk) == 0)
+        const int owner = s->dedup_line[slot];
+        if (s->srch[owner].n == (int32_t)n &&
+            memcmp(s->yk + s->srch[owner].yoff, yk, (size_t)n * sizeof *yk) == 0)
             break;
         slot = (slot + 1) & (s->ndedup - 1);
     }
-    double scale = 0.0; /* from the last finite threshold (F = 1 gives +inf) */
-    for (int64_t j = n - 1; j > 0; j--)
-        if (isfinite(yk[j])) {
-            const double range = yk[j] - yk[0];
-            if (range > 0.0 && isfinite((double)(n - 1) / range))
-                scale = (double)(n - 1) / range;
-            break;
-        }
-    s->gscale[l] = scale;
+    absim_loan_search *q = &s->srch[l];
     if (s->dedup[slot] >= 0) {
-        s->yoff[l] = s->dedup[slot];
+        *q = s->srch[s->dedup_line[slot]];
     } else {
-        uint16_t *guide = s->guide + s->nyk;
-        int64_t j = 0;
-        for (int64_t g = 0; g < n; g++) {
-            while (j < n - 1 && guide_bucket(yk[j], yk[0], scale, (int)n) < g)
-                j++;
-            guide[g] = (uint16_t)j;
+        if (s->nyk + stored > INT32_MAX || s->nguide + 16 * n > INT32_MAX)
+            return absim_error_set(ABSIM_ENOMEM, "too many distinct loan-level default curves");
+        double range = 0.0; /* of the finite thresholds (F = 1 gives +inf) */
+        for (int64_t j = n - 1; j > 0; j--)
+            if (isfinite(yk[j])) {
+                range = yk[j] - yk[0];
+                break;
+            }
+        /* G = n buckets, doubled (up to 16 n) until every answer lies
+         * within ABSIM_LOANS_PAD of its bucket's guide entry */
+        int64_t G = n, widest = 0;
+        double scale = 0.0;
+        for (;;) {
+            scale = range > 0.0 && isfinite((double)G / range) ? (double)G / range : 0.0;
+            if (grow_guide(s, G) != ABSIM_OK)
+                return ABSIM_ENOMEM;
+            widest = guide_build(yk, n, scale, G, s->guide + s->nguide);
+            if (widest <= ABSIM_LOANS_PAD || G >= 16 * n || scale == 0.0)
+                break;
+            G *= 2;
         }
-        s->yoff[l] = s->nyk;
+        *q = (absim_loan_search){.y0 = yk[0], .scale = scale, .gmax = (double)(G - 1),
+                                 .yoff = (int32_t)s->nyk, .goff = (int32_t)s->nguide, .n = (int32_t)n,
+                                 .window = widest <= ABSIM_LOANS_PAD};
+        s->nguide += G;
         s->dedup[slot] = s->nyk;
-        s->dedup_len[slot] = (int)n;
-        s->nyk += n;
+        s->dedup_line[slot] = l;
+        s->nyk += stored;
     }
+    q->first = first;
+    s->yoff[l] = q->yoff;
     s->ic[l] = ic;
     s->ag[l] = m->bg * ic;
     s->as[l] = m->bs * ic;
@@ -287,18 +328,28 @@ void absim_loans_latent(const absim_loan_set *s, uint64_t seed, uint64_t path, i
 
 /* Period of a loan known to default by `last`: the smallest k in
  * [first, last] with t <= c_k ic, t = (e + sys) / m (the test e <= y_k up
- * to rounding; `last` if rounding leaves none). The guide gives the first
- * candidate: every j below guide[b], b = bucket(t), has bucket(y_j) < b,
- * so y_j < t (the bucket is non-decreasing); from there a forward scan,
- * about one or two steps. */
-static int default_period(const absim_loan_set *s, int l, double t)
+ * to rounding; `last` if rounding leaves none), i.e. first + j for the
+ * smallest j < n - 1 with t <= y_j, else n - 1. From the guide entry g of
+ * t's bucket (every y below it is < t): with `window`, the answer is at
+ * most ABSIM_LOANS_PAD past g, and y sorted makes it g plus the number of
+ * y_{g+i} below t, at most n - 1 (independent loads, no branch; the
+ * padding, +inf, keeps the reads inside the table and is never counted);
+ * else a forward scan. */
+static inline int default_period(const absim_loan_search *q, const double *yk_all, const uint16_t *guide, double t)
 {
-    const double *yk = s->yk + s->yoff[l];
-    const int n = s->last[l] - s->first[l] + 1;
-    int j = s->guide[s->yoff[l] + guide_bucket(t, yk[0], s->gscale[l], n)];
-    while (j < n - 1 && !(t <= yk[j]))
+    const double *yk = yk_all + q->yoff;
+    const int n1 = q->n - 1;
+    int j = guide[q->goff + guide_bucket(t, q->y0, q->scale, q->gmax)];
+    if (q->window) {
+        int c = 0;
+        for (int i = 0; i < ABSIM_LOANS_PAD; i++)
+            c += t > yk[j + i];
+        j += c; /* the padding (+inf) is never below t; y_{n-1} may be */
+        return q->first + (j < n1 ? j : n1);
+    }
+    while (j < n1 && !(t <= yk[j]))
         j++;
-    return s->first[l] + j;
+    return q->first + j;
 }
 
 /* Default flags of up to 64 loans as the bits of a word: bit i is
@@ -401,10 +452,17 @@ int absim_loans_sample_route(const absim_loan_set *s, int l0, int n, const absim
     }
     for (int i = 0; i < n; i++)
         period[i] = 0;
-    for (int j = 0; j < nd; j++) {
-        const int i = def[j];
-        period[i] = default_period(s, l0 + i, (e[i] + (ag[i] * zg + as[i] * zs[sector[i]])) / mix);
-    }
+    const absim_loan_search *restrict srch = s->srch + l0;
+    if (mix == 1.0) /* x / 1 is x: the Gaussian copula skips the division */
+        for (int j = 0; j < nd; j++) {
+            const int i = def[j];
+            period[i] = default_period(&srch[i], s->yk, s->guide, e[i] + (ag[i] * zg + as[i] * zs[sector[i]]));
+        }
+    else
+        for (int j = 0; j < nd; j++) {
+            const int i = def[j];
+            period[i] = default_period(&srch[i], s->yk, s->guide, (e[i] + (ag[i] * zg + as[i] * zs[sector[i]])) / mix);
+        }
     return nd;
 }
 

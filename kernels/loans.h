@@ -15,6 +15,25 @@
 #include "copula.h"
 #include "zignor.h"
 
+/* The period search of one line, with n = last - first + 1 thresholds
+ * y_0..y_{n-1} at yk + yoff (followed by ABSIM_LOANS_PAD entries of +inf):
+ * a guide table (as for discrete inversion) of G buckets, bucket(t) =
+ * (t - y_0) scale clamped to [0, G-1], guide[goff + b] = the smallest j
+ * with bucket(y_j) >= b (n - 1 if none). The bucket is non-decreasing in
+ * t, so every j below guide[b] has y_j < t. `window`: every bucket's
+ * answers lie within ABSIM_LOANS_PAD of its guide entry (G is doubled
+ * until they do, up to a bound), so the search is ABSIM_LOANS_PAD
+ * independent comparisons; else a forward scan. */
+#define ABSIM_LOANS_PAD 4
+
+typedef struct {
+    double y0, scale, gmax;    /* y_0, G / range of the finite y, G - 1 */
+    int32_t yoff, goff;        /* thresholds at yk + yoff, guide at guide + goff */
+    int32_t n, first;          /* thresholds, and the period of y_0 */
+    int32_t window;            /* 1: answers within ABSIM_LOANS_PAD of the guide */
+    int32_t unused;
+} absim_loan_search;
+
 /* Loan-level lines of one run, struct of arrays indexed by line (entries
  * of other lines are unused); y_k is non-decreasing in k. */
 typedef struct {
@@ -29,16 +48,14 @@ typedef struct {
     double *yk;                /* lines with equal thresholds share one copy (a tape's
                                 * loans of one sector and PD curve: keeps the table
                                 * small enough for the cache the searches read) */
-    uint16_t *guide;           /* search guide, parallel to yk: for line l with n = last -
-                                * first + 1 thresholds, guide[yoff[l] + b] is the smallest
-                                * j with bucket(y_j) >= b, bucket(t) = (t - y_0) gscale[l]
-                                * clamped to [0, n-1] (a guide table, as for discrete
-                                * inversion: the search then starts next to its answer) */
-    double *gscale;            /* per line: (n - 1) / (last finite y - y_0), 0 if none */
+    absim_loan_search *srch;   /* per line: what its period search reads, in one place */
+    uint16_t *guide;           /* the lines' guide tables (see absim_loan_search) */
+    int64_t nguide, gcap;
     int64_t nyk, cap;
     int64_t *dedup;            /* open-addressing table of yk offsets (-1 = empty), size
-                                * ndedup, a power of two; lengths in dedup_len */
-    int *dedup_len;
+                                * ndedup, a power of two; the line that owns each in
+                                * dedup_line */
+    int *dedup_line;
     int64_t ndedup;
     absim_zig zig;             /* ziggurat tables */
 } absim_loan_set;

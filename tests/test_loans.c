@@ -244,7 +244,8 @@ static void test_loans_shared_thresholds(void **state)
     assert_true(s.yoff[0] == s.yoff[2]);
     assert_true(s.yoff[1] != s.yoff[0]);
     const int64_t len0 = s.last[0] - s.first[0] + 1, len1 = s.last[1] - s.first[1] + 1;
-    assert_int_equal(s.nyk, len0 + len1);
+    assert_int_equal(s.nyk, len0 + len1 + 2 * ABSIM_LOANS_PAD);
+    assert_true(s.srch[0].goff == s.srch[2].goff && s.srch[1].goff != s.srch[0].goff);
     for (int l = 0; l < 3; l++)
         for (int k = s.first[l]; k <= s.last[l]; k++)
             assert_true(s.yk[s.yoff[l] + k - s.first[l]] == m[l].threshold[k] * s.ic[l]);
@@ -263,6 +264,10 @@ static void check_against_brute(absim_copula cop, double dof)
     int period[NL], def[NL];
     absim_factors f = {0.0, zs, 1.0};
     int64_t defaults = 0;
+    int windows = 0;
+    for (int l = 0; l < NL; l++)
+        windows += s.srch[l].window;
+    assert_int_equal(windows, NL); /* smooth curves: the search without a scan */
     for (uint64_t p = 0; p < 2000; p++) {
         absim_rng rng;
         absim_rng_open(&rng, SEED, p, ABSIM_STREAM_ID(ABSIM_STREAM_FACTORS, 0));
@@ -461,6 +466,10 @@ static void test_loans_search_edges(void **state)
                                   .last = lasts[l], .threshold = th[l], .F = F[l]};
         assert_int_equal(absim_loan_set_line(&s, l, &m[l]), ABSIM_OK);
     }
+    /* both searches are exercised: a window (even steps, one threshold)
+     * and the scan (the five equal thresholds of line 1; line 4's first
+     * twenty thresholds within 1e-5 of each other) */
+    assert_true(s.srch[0].window && s.srch[2].window && !s.srch[1].window && !s.srch[4].window);
     double zs[1] = {0.0};
     absim_factors f = {0.0, zs, 1.0};
     int checked = 0;
@@ -491,6 +500,29 @@ static void test_loans_search_edges(void **state)
             }
         }
     assert_true(checked > 1500);
+    absim_loan_set_free(&s);
+
+    /* A loan that passes the default test e <= y_last - sys but whose
+     * t = e + sys rounds above y_last: the period is `last` (on every
+     * route). Line: y_k = y_last - 0.1 (last - k), factor term sys = bg Z_g. */
+    const double ylast = -2.3502018086081597, sys = -0.15576684883456537;
+    for (int k = 0; k <= TL; k++) {
+        F[0][k] = k == 0 ? 0.0 : 0.5;
+        th[0][k] = k == 0 ? -INFINITY : ylast - 0.1 * (double)(6 - (k < 6 ? k : 6));
+    }
+    absim_line_model one = {.T = TL, .count = 1, .bg = sys, .bs = 0.0, .c = 1.0, .sector = 0, .last = 6,
+                            .threshold = th[0], .F = F[0]};
+    assert_int_equal(absim_loan_set_alloc(&s, 1), ABSIM_OK);
+    assert_int_equal(absim_loan_set_line(&s, 0, &one), ABSIM_OK);
+    assert_true(s.srch[0].window);
+    const double e = ylast - sys;
+    assert_true(e + sys > ylast); /* the rounding this case is about */
+    f.zg = 1.0;
+    for (int route = ABSIM_LOAN_ROUTE_SCALAR; route <= absim_rng_loan_route_best(); route++) {
+        int period = -1, def = -1;
+        assert_int_equal(absim_loans_sample_route(&s, 0, 1, &f, &e, &period, &def, route), 1);
+        assert_int_equal(period, 6);
+    }
     absim_loan_set_free(&s);
 }
 
