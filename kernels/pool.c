@@ -18,7 +18,23 @@
 #include <string.h>
 
 #include "laws.h"
+#include "rng.h"
 #include "status.h"
+
+/* n rounded up to the grid, and zeroed 64-byte aligned storage of n
+ * doubles (n a multiple of the grid, so the size is of 64 bytes). */
+static size_t grid_round(size_t n)
+{
+    return (n + ABSIM_POOL_GRID - 1) / ABSIM_POOL_GRID * ABSIM_POOL_GRID;
+}
+
+static double *grid_alloc(size_t n)
+{
+    double *x = aligned_alloc(64, (n > 0 ? n : ABSIM_POOL_GRID) * sizeof *x);
+    if (x)
+        memset(x, 0, n * sizeof *x);
+    return x;
+}
 
 int absim_collateral_alloc(absim_collateral *c, int T)
 {
@@ -35,7 +51,7 @@ int absim_collateral_alloc(absim_collateral *c, int T)
     c->recoveries = calloc(n, sizeof(double));
     c->losses = calloc(n, sizeof(double));
     c->pending = calloc(n, sizeof(double));
-    c->work = calloc(5 * n, sizeof(double));
+    c->work = grid_alloc(5 * grid_round(n));
     if (!c->work || !c->balance_start || !c->balance_end || !c->interest || !c->sched_principal || !c->prepayments ||
         !c->principal || !c->defaults || !c->recoveries || !c->losses || !c->pending) {
         absim_collateral_free(c);
@@ -99,18 +115,21 @@ void absim_pool_set_horizon(absim_pool_plan *p, int horizon)
     /* the profiles are read up to the horizon + 1 (its end balance): a
      * copy of just those periods keeps the path loop's table small */
     const int keep = p->horizon < p->T ? p->horizon + 1 : p->T;
+    const size_t full = grid_round((size_t)p->T), stride = grid_round((size_t)keep);
     free(p->prof1_cut);
     p->prof1_cut = NULL;
     p->prof_periods = p->T;
+    p->prof_stride = (int)full;
     if (keep >= p->T)
         return;
-    double *cut = malloc((size_t)p->nlines * (size_t)keep * sizeof *cut);
+    double *cut = grid_alloc((size_t)p->nlines * stride);
     if (!cut) /* not needed for correctness: read the full table */
         return;
     for (int l = 0; l < p->nlines; l++)
-        memcpy(cut + (size_t)l * (size_t)keep, p->prof1 + (size_t)l * (size_t)p->T, (size_t)keep * sizeof *cut);
+        memcpy(cut + (size_t)l * stride, p->prof1 + (size_t)l * full, (size_t)keep * sizeof *cut);
     p->prof1_cut = cut;
     p->prof_periods = keep;
+    p->prof_stride = (int)stride;
 }
 
 double absim_pool_line_rate(const absim_pool_plan *p, int l, double rk)
@@ -177,7 +196,7 @@ int absim_pool_plan_init(absim_pool_plan *p, const absim_deal *deal, double cpr_
     p->total_float_balance = calloc((size_t)T, sizeof *p->total_float_balance);
     p->total_float_spread = calloc((size_t)T, sizeof *p->total_float_spread);
     p->live = calloc(L, sizeof *p->live);
-    p->prof1 = calloc(L * (size_t)T, sizeof *p->prof1);
+    p->prof1 = grid_alloc(L * grid_round((size_t)T));
     sch = malloc(P * sizeof *sch);
     smm = malloc(P * sizeof *smm);
     if (!p->count || !p->loan_balance || !p->floating || !p->coupon || !p->spread || !p->lag || !p->rec_mean ||
@@ -190,6 +209,7 @@ int absim_pool_plan_init(absim_pool_plan *p, const absim_deal *deal, double cpr_
     p->min_spread = INFINITY;
     p->horizon = T;
     p->prof_periods = T;
+    p->prof_stride = (int)grid_round((size_t)T);
     for (int l = 0; l < p->nlines; l++) {
         const absim_line *line = &deal->lines[l];
         int64_t count = line->count > 0 ? line->count : 1;
@@ -242,7 +262,7 @@ int absim_pool_plan_init(absim_pool_plan *p, const absim_deal *deal, double cpr_
             }
         }
         const double lb = p->loan_balance[l];
-        double *pr1 = p->prof1 + (size_t)l * (size_t)T;
+        double *pr1 = p->prof1 + (size_t)l * (size_t)p->prof_stride;
         for (int k = 1; k <= T; k++)
             pr1[k - 1] = lb * (sc[k] + pp[k]);
     }
@@ -444,28 +464,81 @@ static void subtract_line(const absim_pool_plan *p, int l, const double *restric
     }
 }
 
-/* a[i] += c x b[i], ac[i] += cc x b[i], i < n: one fixed-coupon line's
- * principal profile over a run of periods (c = its defaulted loans, cc =
- * c x coupon x dt), the pool's hot loop; and the same for a floating line,
- * whose principal is also kept apart (af). */
-static inline void add_fixed(double *restrict a, double *restrict ac, const double *restrict b, double c, double cc,
-                             int n)
+/* grid_add: a[k] += c x b[k], ac[k] += cc x b[k] for s0 <= k < s1, and
+ * af[k] += c x b[k] for a floating line: one line's principal profile
+ * over a run of periods (c = its defaulted loans, cc = c x coupon x dt),
+ * the pool's hot loop. The vector routes work on the whole aligned blocks
+ * of ABSIM_POOL_GRID periods that cover the run, the periods outside it
+ * adding 0 x b[k] = +-0.0, which leaves an accumulator bitwise as it was
+ * (they hold sums of non-negative terms, never -0.0; b is finite and
+ * zero-padded to the grid): the same value on every route. Every
+ * defaulter then reads and writes the accumulators in the same full,
+ * aligned blocks, so a block stored for one defaulter and loaded for the
+ * next is forwarded from the store buffer; runs starting anywhere would
+ * overlap the earlier stores partly and wait for them to reach the cache. */
+static inline void grid_add_scalar(double *restrict a, double *restrict ac, double *restrict af,
+                                   const double *restrict b, double c, double cc, int s0, int s1, int floating)
 {
-    for (int i = 0; i < n; i++) {
-        a[i] += c * b[i];
-        ac[i] += cc * b[i];
+    for (int k = s0; k < s1; k++) {
+        const double y = c * b[k];
+        a[k] += y;
+        ac[k] += cc * b[k];
+        if (floating)
+            af[k] += y;
     }
 }
 
-static inline void add_floating(double *restrict a, double *restrict ac, double *restrict af,
-                                const double *restrict b, double c, double cc, int n)
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+#define POOL_SIMD 1
+
+/* Lane masks of a block of 4 from a sliding window (all-ones / 0): the
+ * lanes i < hi are the 4 from grid_win + 4 - hi, the lanes i >= lo the 4
+ * from grid_win + 8 - lo. */
+static const int64_t grid_win[12] = {-1, -1, -1, -1, 0, 0, 0, 0, -1, -1, -1, -1};
+
+__attribute__((target("avx2"))) static inline void grid_add_avx2(double *restrict a, double *restrict ac,
+                                                                double *restrict af, const double *restrict b,
+                                                                double c, double cc, int s0, int s1, int floating)
 {
-    for (int i = 0; i < n; i++) {
-        a[i] += c * b[i];
-        ac[i] += cc * b[i];
-        af[i] += c * b[i];
+    const __m256d vc = _mm256_set1_pd(c), vcc = _mm256_set1_pd(cc);
+    for (int k0 = s0 & ~3; k0 < s1; k0 += 4) {
+        __m256d mc = vc, mcc = vcc;
+        if (k0 < s0 || k0 + 4 > s1) { /* the run's first or last block */
+            const int lo = s0 > k0 ? s0 - k0 : 0, hi = s1 - k0 < 4 ? s1 - k0 : 4;
+            const __m256i from = _mm256_loadu_si256((const __m256i *)(grid_win + 8 - lo));
+            const __m256i below = _mm256_loadu_si256((const __m256i *)(grid_win + 4 - hi));
+            const __m256d on = _mm256_castsi256_pd(_mm256_and_si256(from, below));
+            mc = _mm256_and_pd(vc, on);
+            mcc = _mm256_and_pd(vcc, on);
+        }
+        const __m256d x = _mm256_load_pd(b + k0);
+        const __m256d y = _mm256_mul_pd(mc, x);
+        _mm256_store_pd(a + k0, _mm256_add_pd(_mm256_load_pd(a + k0), y));
+        _mm256_store_pd(ac + k0, _mm256_add_pd(_mm256_load_pd(ac + k0), _mm256_mul_pd(mcc, x)));
+        if (floating)
+            _mm256_store_pd(af + k0, _mm256_add_pd(_mm256_load_pd(af + k0), y));
     }
 }
+
+__attribute__((target("avx512f"))) static inline void grid_add_avx512(double *restrict a, double *restrict ac,
+                                                                     double *restrict af, const double *restrict b,
+                                                                     double c, double cc, int s0, int s1,
+                                                                     int floating)
+{
+    const __m512d vc = _mm512_set1_pd(c), vcc = _mm512_set1_pd(cc);
+    for (int k0 = s0 & ~7; k0 < s1; k0 += 8) {
+        const unsigned lo = s0 > k0 ? (unsigned)(s0 - k0) : 0u, hi = s1 - k0 < 8 ? (unsigned)(s1 - k0) : 8u;
+        const __mmask8 on = (__mmask8)((0xffu << lo) & (0xffu >> (8u - hi)));
+        const __m512d x = _mm512_load_pd(b + k0);
+        const __m512d y = _mm512_mul_pd(_mm512_maskz_mov_pd(on, vc), x);
+        _mm512_store_pd(a + k0, _mm512_add_pd(_mm512_load_pd(a + k0), y));
+        _mm512_store_pd(ac + k0, _mm512_add_pd(_mm512_load_pd(ac + k0), _mm512_mul_pd(_mm512_maskz_mov_pd(on, vcc), x)));
+        if (floating)
+            _mm512_store_pd(af + k0, _mm512_add_pd(_mm512_load_pd(af + k0), y));
+    }
+}
+#endif
 
 /* The path when no floating coupon is floored (r_k + spread > 0 for every
  * floating line and k). Only principal profiles are read: what the
@@ -482,31 +555,33 @@ static inline void add_floating(double *restrict a, double *restrict ac, double 
  * Element-wise arithmetic only (no reductions, and no contraction: ISO C
  * mode turns it off), so the AVX-512 and AVX2 clones give bitwise the
  * same result as the baseline one. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
+#if defined(__GNUC__)
+__attribute__((always_inline))
 #endif
-static void path_unfloored(const absim_pool_plan *p, const double *r, int nevents, const int *line,
-                           const int *period, const int64_t *count, const double *rec, absim_collateral *out)
+static inline void path_unfloored_body(const absim_pool_plan *p, const double *r, int nevents, const int *line,
+                                       const int *period, const int64_t *count, const double *rec,
+                                       absim_collateral *out, int route)
 {
     const int T = p->T;
     /* removed principal, the same x coupon dt, floating principal; defaulted
      * floating balance, defaulted balance x coupon dt; by period */
-    double *rp = out->work, *rc = rp + T, *rf = rc + T, *dfl = rf + T, *dc = dfl + T;
-    /* one array at a time: a single 5 T clear is long enough for libc's
+    const size_t G = grid_round((size_t)T); /* each array's length, on the grid */
+    double *rp = out->work, *rc = rp + G, *rf = rc + G, *dfl = rf + G, *dc = dfl + G;
+    /* one array at a time: a single 5 G clear is long enough for libc's
      * `rep stosb` route, whose start-up costs more than these few stores */
     for (int a = 0; a < 5; a++)
-        memset(rp + (size_t)a * (size_t)T, 0, (size_t)T * sizeof *rp);
+        memset(rp + (size_t)a * G, 0, G * sizeof *rp);
     memset(out->defaults, 0, (size_t)T * sizeof *out->defaults);
     memset(out->recoveries, 0, (size_t)T * sizeof *out->recoveries);
     memset(out->losses, 0, (size_t)T * sizeof *out->losses);
     /* balance_end of the horizon is the start balance of the period after */
     const int cut = p->horizon < T ? p->horizon + 1 : T;
-    const int P = p->prof_periods;
+    const int S = p->prof_stride;
     const double *prof = absim_pool_prof_table(p);
     for (int j = 0; j < nevents;) {
         const int l = line[j], lag = p->lag[l], floating = p->floating[l];
         const int live = p->live[l] < cut ? p->live[l] : cut;
-        const double *restrict q = prof + (size_t)l * (size_t)P;
+        const double *restrict q = prof + (size_t)l * (size_t)S;
         const double *restrict fac = p->factor + (size_t)l * ((size_t)T + 1);
         const double lb = p->loan_balance[l], cdt = (p->coupon[l] + p->spread[l]) * p->dt; /* one of them is 0 */
         double cum = 0.0; /* loans defaulted by the end of k */
@@ -524,15 +599,16 @@ static void path_unfloored(const absim_pool_plan *p, const double *r, int nevent
             /* periods kd .. (next default - 1), up to live: cum loans */
             const int next = last_event ? T + 1 : period[j + 1];
             const int stop = next - 1 < live ? next - 1 : live;
-            if (kd == stop && !floating) { /* a line with defaults in consecutive periods */
-                rp[kd - 1] += cum * q[kd - 1];
-                rc[kd - 1] += (cum * cdt) * q[kd - 1];
-            } else if (kd <= stop) {
+            if (kd <= stop) {
                 const double cc = cum * cdt;
-                if (floating)
-                    add_floating(rp + kd - 1, rc + kd - 1, rf + kd - 1, q + kd - 1, cum, cc, stop - kd + 1);
+#ifdef POOL_SIMD
+                if (route == ABSIM_LOAN_ROUTE_AVX512)
+                    grid_add_avx512(rp, rc, rf, q, cum, cc, kd - 1, stop, floating);
+                else if (route == ABSIM_LOAN_ROUTE_AVX2)
+                    grid_add_avx2(rp, rc, rf, q, cum, cc, kd - 1, stop, floating);
                 else
-                    add_fixed(rp + kd - 1, rc + kd - 1, q + kd - 1, cum, cc, stop - kd + 1);
+#endif
+                    grid_add_scalar(rp, rc, rf, q, cum, cc, kd - 1, stop, floating);
             }
             if (last_event)
                 break;
@@ -558,8 +634,60 @@ static void path_unfloored(const absim_pool_plan *p, const double *r, int nevent
     out->balance_end[T - 1] = p->total_end[T - 1] - gone;
 }
 
+/* The body compiled for each route: the vector routes' wrappers carry
+ * their target, so the whole path (its other loops too) is compiled for
+ * it, as function multi-versioning would; the same bits on each. */
+static void path_unfloored_scalar(const absim_pool_plan *p, const double *r, int nevents, const int *line,
+                                  const int *period, const int64_t *count, const double *rec, absim_collateral *out)
+{
+    path_unfloored_body(p, r, nevents, line, period, count, rec, out, ABSIM_LOAN_ROUTE_SCALAR);
+}
+
+#ifdef POOL_SIMD
+__attribute__((target("avx2"))) static void path_unfloored_avx2(const absim_pool_plan *p, const double *r,
+                                                                int nevents, const int *line, const int *period,
+                                                                const int64_t *count, const double *rec,
+                                                                absim_collateral *out)
+{
+    path_unfloored_body(p, r, nevents, line, period, count, rec, out, ABSIM_LOAN_ROUTE_AVX2);
+}
+
+__attribute__((target("avx512f"))) static void path_unfloored_avx512(const absim_pool_plan *p, const double *r,
+                                                                    int nevents, const int *line, const int *period,
+                                                                    const int64_t *count, const double *rec,
+                                                                    absim_collateral *out)
+{
+    path_unfloored_body(p, r, nevents, line, period, count, rec, out, ABSIM_LOAN_ROUTE_AVX512);
+}
+#endif
+
+static void path_unfloored(const absim_pool_plan *p, const double *r, int nevents, const int *line,
+                           const int *period, const int64_t *count, const double *rec, absim_collateral *out,
+                           int route)
+{
+    route = absim_rng_loan_route(route);
+#ifdef POOL_SIMD
+    if (route == ABSIM_LOAN_ROUTE_AVX512) {
+        path_unfloored_avx512(p, r, nevents, line, period, count, rec, out);
+        return;
+    }
+    if (route == ABSIM_LOAN_ROUTE_AVX2) {
+        path_unfloored_avx2(p, r, nevents, line, period, count, rec, out);
+        return;
+    }
+#endif
+    path_unfloored_scalar(p, r, nevents, line, period, count, rec, out);
+}
+
 void absim_pool_path_events(const absim_pool_plan *p, const double *r, int nevents, const int *line,
                             const int *period, const int64_t *count, const double *rec, absim_collateral *out)
+{
+    absim_pool_path_events_route(p, r, nevents, line, period, count, rec, out, -1);
+}
+
+void absim_pool_path_events_route(const absim_pool_plan *p, const double *r, int nevents, const int *line,
+                                  const int *period, const int64_t *count, const double *rec, absim_collateral *out,
+                                  int route)
 {
     /* fl(r + spread) >= fl(r + min_spread) for every floating line */
     int positive = 1;
@@ -567,7 +695,7 @@ void absim_pool_path_events(const absim_pool_plan *p, const double *r, int neven
         if (!(r[k] + p->min_spread > 0.0))
             positive = 0;
     if (positive) {
-        path_unfloored(p, r, nevents, line, period, count, rec, out);
+        path_unfloored(p, r, nevents, line, period, count, rec, out, route);
         finish(p->T, 0, out);
         return;
     }

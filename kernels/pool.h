@@ -22,6 +22,10 @@
 
 #include "deal.h"
 
+/* The event path adds profiles into its accumulators in whole aligned
+ * blocks of this many periods (see pool.c, GRID_ADD). */
+#define ABSIM_POOL_GRID 8
+
 /* One path's collateral cash flows; every array has length T, index k-1
  * for period k. Amounts in currency units. */
 typedef struct {
@@ -40,7 +44,8 @@ typedef struct {
     double *pending;          /* value at end of k of loans defaulted by k and awaiting
                                * recovery: their recoveries still to come (what a clean-up
                                * call in k sells them for); 0 at T */
-    double *work;             /* scratch of absim_pool_path_events (5 T) */
+    double *work;             /* scratch of absim_pool_path_events: 5 arrays of T rounded up
+                               * to ABSIM_POOL_GRID, 64-byte aligned */
 } absim_collateral;
 
 int absim_collateral_alloc(absim_collateral *c, int T);
@@ -81,11 +86,13 @@ typedef struct {
     int *live;                 /* per line: last period k whose profile is non-zero (0 from
                                 * there on: nothing left to subtract after it) */
     /* the principal profile scaled to one loan, for one straight loop:
-     * prof1[l*T + k-1] = loan balance x (sched[k] + prepay[k]) */
+     * prof1[l*S + k-1] = loan balance x (sched[k] + prepay[k]), rows of
+     * S = ABSIM_POOL_GRID-rounded T (zeros after T), 64-byte aligned */
     double *prof1;
     double *prof1_cut;         /* with a horizon < T - 1: prof1's periods 1 .. horizon+1 only
                                 * (a denser table for the path loop), else NULL */
     int prof_periods;          /* periods per line of the table the path reads */
+    int prof_stride;           /* its row length: prof_periods rounded up to the grid */
     int horizon;               /* periods after it are not reduced by defaults (T by
                                 * default; see absim_pool_set_horizon) */
     int nfloating;             /* lines with a floating coupon */
@@ -141,6 +148,12 @@ void absim_pool_path(const absim_pool_plan *p, const double *r, const int64_t *d
 void absim_pool_path_events(const absim_pool_plan *p, const double *r, int nevents, const int *line,
                             const int *period, const int64_t *count, const double *rec, absim_collateral *out);
 
+/* The same on a given route (ABSIM_LOAN_ROUTE_*, rng.h; < 0: the best the
+ * CPU has) of its vectorised loops: the same bits on every route. */
+void absim_pool_path_events_route(const absim_pool_plan *p, const double *r, int nevents, const int *line,
+                                  const int *period, const int64_t *count, const double *rec, absim_collateral *out,
+                                  int route);
+
 /* The principal-profile table the event path reads: prof1_cut when the
  * horizon cut it, else prof1; prof_periods values a line. */
 static inline const double *absim_pool_prof_table(const absim_pool_plan *p)
@@ -166,7 +179,7 @@ static inline void absim_pool_prefetch(const absim_pool_plan *p, int l, int kd)
 #if defined(__GNUC__)
     __builtin_prefetch(p->factor + (size_t)l * ((size_t)p->T + 1) + kd - 1);
     if (kd <= p->prof_periods)
-        __builtin_prefetch(absim_pool_prof_table(p) + (size_t)l * (size_t)p->prof_periods + kd - 1);
+        __builtin_prefetch(absim_pool_prof_table(p) + (size_t)l * (size_t)p->prof_stride + kd - 1);
 #else
     (void)p;
     (void)l;

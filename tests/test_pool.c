@@ -18,6 +18,7 @@
 
 #include "deal.h"
 #include "pool.h"
+#include "rng.h"
 #include "status.h"
 
 /* Small deterministic generator for test data (not the model's RNG). */
@@ -354,6 +355,72 @@ static void test_pool_recovery_timing(void **state)
     absim_deal_free(&d);
 }
 
+/* The event path on every route the CPU has gives bitwise the same
+ * collateral: lines of one and of many loans (defaults in consecutive
+ * periods and apart), fixed and floating, terms shorter and longer than
+ * the deal, runs of every length and alignment, with and without a
+ * horizon; T not a multiple of the grid. */
+static void test_pool_routes(void **state)
+{
+    (void)state;
+    lcg_state = 77;
+    const int Ts[] = {1, 7, 13, 60, 61, 123};
+    for (size_t t = 0; t < sizeof Ts / sizeof Ts[0]; t++)
+        for (int trial = 0; trial < 30; trial++) {
+            const int T = Ts[t], nlines = 40;
+            absim_deal d;
+            deal_init(&d, T, 1, nlines);
+            for (int l = 0; l < nlines; l++)
+                line_set(&d.lines[l], l % 3 ? 1 : 1 + (int64_t)(unif() * 20), 1000.0 + 1e5 * unif(), 0.1 * unif(),
+                         unif() < 0.45, 0.001 + 0.03 * unif(), 1 + (int)(unif() * (T + 6)),
+                         (absim_amort)(int)(unif() * 3), unif() < 0.7 ? 0.3 * unif() : 0.0, (int)(unif() * 5));
+            absim_pool_plan plan;
+            assert_int_equal(absim_pool_plan_init(&plan, &d, 1.0), ABSIM_OK);
+            if (trial % 3 == 1)
+                absim_pool_set_horizon(&plan, 1 + (int)(unif() * T));
+            double r[123];
+            for (int k = 0; k < T; k++)
+                r[k] = 0.07 * unif(); /* no floored coupon: the vectorised path */
+            int ev_line[40 * 123], ev_period[40 * 123], nev = 0;
+            int64_t ev_count[40 * 123];
+            double ev_rec[40 * 123];
+            for (int l = 0; l < nlines; l++) {
+                const double p_def = unif() < 0.5 ? 0.05 : 0.6; /* sparse, or runs of periods */
+                for (int k = 1; k <= T; k++)
+                    if (unif() < p_def && (d.lines[l].count > 1 || nev == 0 || ev_line[nev - 1] != l)) {
+                        ev_line[nev] = l;
+                        ev_period[nev] = k;
+                        ev_count[nev] = d.lines[l].count > 1 ? 1 + (int64_t)(unif() * 3) : 1;
+                        ev_rec[nev] = unif();
+                        nev++;
+                    }
+            }
+            absim_collateral ref, got;
+            assert_int_equal(absim_collateral_alloc(&ref, T), ABSIM_OK);
+            assert_int_equal(absim_collateral_alloc(&got, T), ABSIM_OK);
+            absim_pool_path_events_route(&plan, r, nev, ev_line, ev_period, ev_count, ev_rec, &ref,
+                                         ABSIM_LOAN_ROUTE_SCALAR);
+            for (int route = ABSIM_LOAN_ROUTE_SCALAR; route <= absim_rng_loan_route_best(); route++) {
+                /* stale values from another path in the scratch first */
+                absim_pool_path_events_route(&plan, r, nev / 2, ev_line, ev_period, ev_count, ev_rec, &got, route);
+                absim_pool_path_events_route(&plan, r, nev, ev_line, ev_period, ev_count, ev_rec, &got, route);
+                const int upto = plan.horizon < T ? plan.horizon : T; /* later periods are unspecified */
+                assert_memory_equal(got.balance_start, ref.balance_start, (size_t)upto * sizeof(double));
+                assert_memory_equal(got.balance_end, ref.balance_end, (size_t)upto * sizeof(double));
+                assert_memory_equal(got.interest, ref.interest, (size_t)upto * sizeof(double));
+                assert_memory_equal(got.principal, ref.principal, (size_t)upto * sizeof(double));
+                assert_memory_equal(got.defaults, ref.defaults, (size_t)T * sizeof(double));
+                assert_memory_equal(got.recoveries, ref.recoveries, (size_t)T * sizeof(double));
+                assert_memory_equal(got.losses, ref.losses, (size_t)T * sizeof(double));
+                assert_memory_equal(got.pending, ref.pending, (size_t)T * sizeof(double));
+            }
+            absim_collateral_free(&ref);
+            absim_collateral_free(&got);
+            absim_pool_plan_free(&plan);
+            free(d.lines);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -361,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_pool_matches_naive),
         cmocka_unit_test(test_pool_no_defaults),
         cmocka_unit_test(test_pool_recovery_timing),
+        cmocka_unit_test(test_pool_routes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
