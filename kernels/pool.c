@@ -468,7 +468,7 @@ static void subtract_line(const absim_pool_plan *p, int l, const double *restric
  * af[k] += c x b[k] for a floating line: one line's principal profile
  * over a run of periods (c = its defaulted loans, cc = c x coupon x dt),
  * the pool's hot loop. The vector routes work on the whole aligned blocks
- * of ABSIM_POOL_GRID periods that cover the run, the periods outside it
+ * of ABSIM_POOL_GRID (AVX2: 4) periods that cover the run, the periods outside it
  * adding 0 x b[k] = +-0.0, which leaves an accumulator bitwise as it was
  * (they hold sums of non-negative terms, never -0.0; b is finite and
  * zero-padded to the grid): the same value on every route. Every
@@ -493,50 +493,75 @@ static inline void grid_add_scalar(double *restrict a, double *restrict ac, doub
 #define POOL_SIMD 1
 
 /* Lane masks of a block of 4 from a sliding window (all-ones / 0): the
- * lanes i < hi are the 4 from grid_win + 4 - hi, the lanes i >= lo the 4
- * from grid_win + 8 - lo. */
+ * lanes i >= lo are the 4 from grid_win + 8 - lo, the lanes i < hi the 4
+ * from grid_win + 4 - hi (0 <= lo, hi <= 4). */
 static const int64_t grid_win[12] = {-1, -1, -1, -1, 0, 0, 0, 0, -1, -1, -1, -1};
 
+/* one block of 4 at k0 with multipliers mc, mcc (already masked) */
+__attribute__((target("avx2"))) static inline void grid_block_avx2(double *restrict a, double *restrict ac,
+                                                                  double *restrict af, const double *restrict b,
+                                                                  __m256d mc, __m256d mcc, int k0, int floating)
+{
+    const __m256d x = _mm256_load_pd(b + k0), y = _mm256_mul_pd(mc, x);
+    _mm256_store_pd(a + k0, _mm256_add_pd(_mm256_load_pd(a + k0), y));
+    _mm256_store_pd(ac + k0, _mm256_add_pd(_mm256_load_pd(ac + k0), _mm256_mul_pd(mcc, x)));
+    if (floating)
+        _mm256_store_pd(af + k0, _mm256_add_pd(_mm256_load_pd(af + k0), y));
+}
+
+/* blocks of 4: the first masked from s0, the last up to s1, the ones in
+ * between whole */
 __attribute__((target("avx2"))) static inline void grid_add_avx2(double *restrict a, double *restrict ac,
                                                                 double *restrict af, const double *restrict b,
                                                                 double c, double cc, int s0, int s1, int floating)
 {
     const __m256d vc = _mm256_set1_pd(c), vcc = _mm256_set1_pd(cc);
-    for (int k0 = s0 & ~3; k0 < s1; k0 += 4) {
-        __m256d mc = vc, mcc = vcc;
-        if (k0 < s0 || k0 + 4 > s1) { /* the run's first or last block */
-            const int lo = s0 > k0 ? s0 - k0 : 0, hi = s1 - k0 < 4 ? s1 - k0 : 4;
-            const __m256i from = _mm256_loadu_si256((const __m256i *)(grid_win + 8 - lo));
-            const __m256i below = _mm256_loadu_si256((const __m256i *)(grid_win + 4 - hi));
-            const __m256d on = _mm256_castsi256_pd(_mm256_and_si256(from, below));
-            mc = _mm256_and_pd(vc, on);
-            mcc = _mm256_and_pd(vcc, on);
-        }
-        const __m256d x = _mm256_load_pd(b + k0);
-        const __m256d y = _mm256_mul_pd(mc, x);
-        _mm256_store_pd(a + k0, _mm256_add_pd(_mm256_load_pd(a + k0), y));
-        _mm256_store_pd(ac + k0, _mm256_add_pd(_mm256_load_pd(ac + k0), _mm256_mul_pd(mcc, x)));
-        if (floating)
-            _mm256_store_pd(af + k0, _mm256_add_pd(_mm256_load_pd(af + k0), y));
-    }
+    const int first = s0 & ~3, last = (s1 - 1) & ~3; /* blocks of s0 and of s1 - 1 */
+    __m256d on = _mm256_castsi256_pd(_mm256_loadu_si256((const __m256i *)(grid_win + 8 - (s0 - first))));
+    if (first == last) /* one block: also below s1 */
+        on = _mm256_and_pd(on, _mm256_castsi256_pd(_mm256_loadu_si256((const __m256i *)(grid_win + 4 - (s1 - first)))));
+    grid_block_avx2(a, ac, af, b, _mm256_and_pd(vc, on), _mm256_and_pd(vcc, on), first, floating);
+    if (first == last)
+        return;
+    for (int k0 = first + 4; k0 < last; k0 += 4)
+        grid_block_avx2(a, ac, af, b, vc, vcc, k0, floating);
+    on = _mm256_castsi256_pd(_mm256_loadu_si256((const __m256i *)(grid_win + 4 - (s1 - last))));
+    grid_block_avx2(a, ac, af, b, _mm256_and_pd(vc, on), _mm256_and_pd(vcc, on), last, floating);
 }
 
+__attribute__((target("avx512f"))) static inline void grid_block_avx512(double *restrict a, double *restrict ac,
+                                                                       double *restrict af,
+                                                                       const double *restrict b, __m512d mc,
+                                                                       __m512d mcc, int k0, int floating)
+{
+    const __m512d x = _mm512_load_pd(b + k0), y = _mm512_mul_pd(mc, x);
+    _mm512_store_pd(a + k0, _mm512_add_pd(_mm512_load_pd(a + k0), y));
+    _mm512_store_pd(ac + k0, _mm512_add_pd(_mm512_load_pd(ac + k0), _mm512_mul_pd(mcc, x)));
+    if (floating)
+        _mm512_store_pd(af + k0, _mm512_add_pd(_mm512_load_pd(af + k0), y));
+}
+
+/* blocks of 8: the first masked from s0, the last up to s1, the ones in
+ * between whole */
 __attribute__((target("avx512f"))) static inline void grid_add_avx512(double *restrict a, double *restrict ac,
                                                                      double *restrict af, const double *restrict b,
                                                                      double c, double cc, int s0, int s1,
                                                                      int floating)
 {
     const __m512d vc = _mm512_set1_pd(c), vcc = _mm512_set1_pd(cc);
-    for (int k0 = s0 & ~7; k0 < s1; k0 += 8) {
-        const unsigned lo = s0 > k0 ? (unsigned)(s0 - k0) : 0u, hi = s1 - k0 < 8 ? (unsigned)(s1 - k0) : 8u;
-        const __mmask8 on = (__mmask8)((0xffu << lo) & (0xffu >> (8u - hi)));
-        const __m512d x = _mm512_load_pd(b + k0);
-        const __m512d y = _mm512_mul_pd(_mm512_maskz_mov_pd(on, vc), x);
-        _mm512_store_pd(a + k0, _mm512_add_pd(_mm512_load_pd(a + k0), y));
-        _mm512_store_pd(ac + k0, _mm512_add_pd(_mm512_load_pd(ac + k0), _mm512_mul_pd(_mm512_maskz_mov_pd(on, vcc), x)));
-        if (floating)
-            _mm512_store_pd(af + k0, _mm512_add_pd(_mm512_load_pd(af + k0), y));
-    }
+    const int first = s0 & ~7, last = (s1 - 1) & ~7; /* blocks of s0 and of s1 - 1 */
+    unsigned on = 0xffu << (s0 - first);
+    if (first == last) /* one block: also below s1 */
+        on &= 0xffu >> (8 - (s1 - first));
+    grid_block_avx512(a, ac, af, b, _mm512_maskz_mov_pd((__mmask8)on, vc), _mm512_maskz_mov_pd((__mmask8)on, vcc),
+                      first, floating);
+    if (first == last)
+        return;
+    for (int k0 = first + 8; k0 < last; k0 += 8)
+        grid_block_avx512(a, ac, af, b, vc, vcc, k0, floating);
+    on = 0xffu >> (8 - (s1 - last));
+    grid_block_avx512(a, ac, af, b, _mm512_maskz_mov_pd((__mmask8)on, vc), _mm512_maskz_mov_pd((__mmask8)on, vcc),
+                      last, floating);
 }
 #endif
 
