@@ -294,7 +294,7 @@ static double pool_interest(const absim_pool_plan *p, int k, double rk)
     return interest;
 }
 
-static void finish(int T, int split, absim_collateral *out);
+static void finish(int T, absim_collateral *out);
 
 /* The no-default pool totals of the path's rate path. */
 static void start_totals(const absim_pool_plan *p, const double *r, absim_collateral *out)
@@ -361,7 +361,7 @@ void absim_pool_path(const absim_pool_plan *p, const double *r, const int64_t *d
         }
     }
 
-    finish(T, 1, out);
+    finish(T, out);
 }
 
 /* fmax(0, x), inline where x > 0 (the same value in every libm). */
@@ -643,20 +643,31 @@ static inline void path_unfloored_body(const absim_pool_plan *p, const double *r
     const double dt = p->dt;
     /* at the start of k: balance removed by defaults (all lines, floating
      * lines), and that removed balance x coupon dt */
-    double gone = 0.0, gone_fl = 0.0, gone_c = 0.0;
+    /* and finish() in the same pass: amounts below zero (rounding)
+     * clamped as they are stored (a period's end balance is the next
+     * one's start balance, clamped alike), pending from running sums */
+    double gone = 0.0, gone_fl = 0.0, gone_c = 0.0, drawn = 0.0, received = 0.0;
     for (int k = 0; k < T; k++) {
         const double fl_start = p->total_float_balance[k] - gone_fl;
-        out->balance_start[k] = p->total_start[k] - gone;
-        out->principal[k] = (p->total_sched[k] + p->total_prepay[k]) - rp[k];
-        out->interest[k] = (p->total_fixed_interest[k] + p->total_float_spread[k]) - (gone_c + dc[k]) +
-                           r[k] * dt * (fl_start - dfl[k]);
+        const double start = p->total_start[k] - gone;
+        const double principal = (p->total_sched[k] + p->total_prepay[k]) - rp[k];
+        const double interest = (p->total_fixed_interest[k] + p->total_float_spread[k]) - (gone_c + dc[k]) +
+                                r[k] * dt * (fl_start - dfl[k]);
+        out->balance_start[k] = start < 0.0 ? 0.0 : start;
+        if (k > 0)
+            out->balance_end[k - 1] = out->balance_start[k];
+        out->principal[k] = principal < 0.0 ? 0.0 : principal;
+        out->interest[k] = interest < 0.0 ? 0.0 : interest;
         gone += out->defaults[k] - rp[k];
         gone_fl += dfl[k] - rf[k];
         gone_c += dc[k] - rc[k];
+        drawn += out->defaults[k] - out->losses[k];
+        received += out->recoveries[k];
+        const double pending = drawn - received;
+        out->pending[k] = k + 1 < T && pending > 0.0 ? pending : 0.0;
     }
-    for (int k = 0; k + 1 < T; k++)
-        out->balance_end[k] = out->balance_start[k + 1];
-    out->balance_end[T - 1] = p->total_end[T - 1] - gone;
+    const double end = p->total_end[T - 1] - gone;
+    out->balance_end[T - 1] = end < 0.0 ? 0.0 : end;
 }
 
 /* The body compiled for each route: the vector routes' wrappers carry
@@ -721,7 +732,6 @@ void absim_pool_path_events_route(const absim_pool_plan *p, const double *r, int
             positive = 0;
     if (positive) {
         path_unfloored(p, r, nevents, line, period, count, rec, out, route);
-        finish(p->T, 0, out);
         return;
     }
     start_totals(p, r, out);
@@ -732,13 +742,14 @@ void absim_pool_path_events_route(const absim_pool_plan *p, const double *r, int
         subtract_line(p, line[j], r, positive, e - j, period + j, count + j, rec + j, out);
         j = e;
     }
-    finish(p->T, 1, out);
+    finish(p->T, out);
 }
 
 /* Clamp rounding below zero; pending = recovery cash of loans defaulted
  * by k (defaults - losses, by default period) not yet received; principal
- * = scheduled + prepaid when `split` (both formed), else already formed. */
-static void finish(int T, int split, absim_collateral *out)
+ * = scheduled + prepaid (the event path without floors does all of this
+ * in its last pass, path_unfloored_body). */
+static void finish(int T, absim_collateral *out)
 {
     double drawn = 0.0, received = 0.0;
     for (int k = 1; k <= T; k++) {
@@ -752,11 +763,6 @@ static void finish(int T, int split, absim_collateral *out)
             out->balance_end[k - 1] = 0.0;
         if (out->interest[k - 1] < 0.0)
             out->interest[k - 1] = 0.0;
-        if (!split) {
-            if (out->principal[k - 1] < 0.0)
-                out->principal[k - 1] = 0.0;
-            continue;
-        }
         if (out->sched_principal[k - 1] < 0.0)
             out->sched_principal[k - 1] = 0.0;
         if (out->prepayments[k - 1] < 0.0)
