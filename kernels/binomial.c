@@ -256,10 +256,12 @@ static double pmf_mode_exact(double n, double m, double p, double q)
 
 /* Inversion of uniform u with the outcomes in the order m, m+1, m-1, m+2,
  * m-2, ... (any fixed order inverts exactly), from f(m) = fm and the pmf
- * ratios f(k)/f(k-1) = nr/k - r. The answer k is returned only when it
- * holds for every f(m) within a factor 1 +- margin/1.01 of fm: all
- * partial sums S (below 1.01) scale with f(m), so it suffices that u
- * clears the two around it by margin. Else -2; -1 when u is above the
+ * ratios f(k)/f(k-1) = nr/k - r (downwards: times its reciprocal, which
+ * is formed off the running product's chain of dependent operations, so
+ * that no division waits on the one before). The answer k is returned
+ * only when it holds for every f(m) within a factor 1 +- margin/1.01 of
+ * fm: all partial sums S (below 1.01) scale with f(m), so it suffices
+ * that u clears the two around it by margin. Else -2; -1 when u is above the
  * computed total. */
 static inline int64_t mode_search(double u, double fm, double n, double m, double nr, double r, double margin)
 {
@@ -274,7 +276,7 @@ static inline int64_t mode_search(double u, double fm, double n, double m, doubl
         if (u <= fu)
             return u > margin && u <= fu - margin ? (int64_t)ku : -2;
         u -= fu;
-        fl /= nr / kl - r;
+        fl *= 1.0 / (nr / kl - r); /* the divisions off fl's chain */
         kl -= 1.0;
         if (u <= fl)
             return u > margin && u <= fl - margin ? (int64_t)kl : -2;
@@ -287,7 +289,7 @@ static inline int64_t mode_search(double u, double fm, double n, double m, doubl
             return u > margin && u <= fu - margin ? (int64_t)ku : -2;
     }
     for (; kl > 0.0 && fl > 0.0; u -= fl) {
-        fl /= nr / kl - r;
+        fl *= 1.0 / (nr / kl - r);
         kl -= 1.0;
         if (u <= fl)
             return u > margin && u <= fl - margin ? (int64_t)kl : -2;
