@@ -199,6 +199,42 @@ static inline double rate_dt_of(const absim_waterfall_plan *w, int n, double rk,
     return (rate > 0.0 ? rate : fmax(0.0, rate)) * dt;
 }
 
+/* sum_k cash[k-1] d^k and (with kcash) sum_k kcash[k-1] d^k, k = 1..last:
+ * four interleaved partial sums with the powers stepped by d^4, so that
+ * four multiply-add chains run side by side instead of one. */
+static void npv_sums(const double *cash, const double *kcash, int last, double d, double *f, double *g)
+{
+    const double d2 = d * d, d4 = d2 * d2;
+    double e0 = d, e1 = d2, e2 = d2 * d, e3 = d4;
+    double f0 = 0.0, f1 = 0.0, f2 = 0.0, f3 = 0.0, g0 = 0.0, g1 = 0.0, g2 = 0.0, g3 = 0.0;
+    int k = 1;
+    for (; k + 3 <= last; k += 4) {
+        f0 += cash[k - 1] * e0;
+        f1 += cash[k] * e1;
+        f2 += cash[k + 1] * e2;
+        f3 += cash[k + 2] * e3;
+        if (kcash) {
+            g0 += kcash[k - 1] * e0;
+            g1 += kcash[k] * e1;
+            g2 += kcash[k + 1] * e2;
+            g3 += kcash[k + 2] * e3;
+        }
+        e0 *= d4;
+        e1 *= d4;
+        e2 *= d4;
+        e3 *= d4;
+    }
+    double sf = (f0 + f1) + (f2 + f3), sg = (g0 + g1) + (g2 + g3);
+    for (; k <= last; k++) { /* e0 is d^k */
+        sf += cash[k - 1] * e0;
+        if (kcash)
+            sg += kcash[k - 1] * e0;
+        e0 *= d;
+    }
+    *f = sf;
+    *g = sg;
+}
+
 /* Annualised IRR of an investment of `orig` at time 0 returning cash[k-1]
  * at period k (all cash >= 0): the per-period rate y with
  * sum cash_k (1+y)^-k = orig, found on x = ln(1+y) by Newton steps kept
@@ -227,14 +263,11 @@ static double irr(const double *cash, int n, double orig, double dt)
         hi = 0.0;
         lo = -0.05;
     }
-    double f = 0.0, df = 0.0;
+    double f = 0.0, df = 0.0, g;
     for (int iter = 0; iter < 200; iter++) {
-        double x = total >= orig ? hi : lo, d = exp(-x), e = 1.0;
-        f = -orig;
-        for (int k = 1; k <= last; k++) {
-            e *= d;
-            f += cash[k - 1] * e;
-        }
+        double x = total >= orig ? hi : lo;
+        npv_sums(cash, NULL, last, exp(-x), &f, &g);
+        f -= orig;
         if (total >= orig ? f <= 0.0 : f >= 0.0)
             break;
         if (total >= orig) {
@@ -251,23 +284,9 @@ static double irr(const double *cash, int n, double orig, double dt)
         kcash[k - 1] = k * cash[k - 1];
     double x = 0.5 * (lo + hi);
     for (int iter = 0; iter < 200 && hi - lo > 1e-15 * (1.0 + fabs(x)); iter++) {
-        double d = exp(-x), e = 1.0;
-        f = -orig;
-        df = 0.0;
-        int k = 1;
-        for (; k < last; k += 2) { /* two terms a step, in the same order */
-            e *= d;
-            f += cash[k - 1] * e;
-            df -= kcash[k - 1] * e;
-            e *= d;
-            f += cash[k] * e;
-            df -= kcash[k] * e;
-        }
-        if (k == last) {
-            e *= d;
-            f += cash[k - 1] * e;
-            df -= kcash[k - 1] * e;
-        }
+        npv_sums(cash, kcash, last, exp(-x), &f, &g);
+        f -= orig;
+        df = -g;
         if (f == 0.0)
             break;
         if (f > 0.0)
