@@ -624,7 +624,10 @@ static inline void path_unfloored_body(const absim_pool_plan *p, const double *r
             /* periods kd .. (next default - 1), up to live: cum loans */
             const int next = last_event ? T + 1 : period[j + 1];
             const int stop = next - 1 < live ? next - 1 : live;
-            if (kd <= stop) {
+            if (kd == stop) { /* one period (a line with defaults in consecutive periods) */
+                const double cc = cum * cdt;
+                grid_add_scalar(rp, rc, rf, q, cum, cc, kd - 1, stop, floating);
+            } else if (kd < stop) {
                 const double cc = cum * cdt;
 #ifdef POOL_SIMD
                 if (route == ABSIM_LOAN_ROUTE_AVX512)
