@@ -32,6 +32,7 @@
 
 #include <hdf5.h>
 
+#include "absim_version.h"
 #include "../kernels/status.h"
 #include "h5util.h"
 #include "output.h"

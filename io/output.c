@@ -19,6 +19,7 @@
 #include <jansson.h>
 #include <yaml.h>
 
+#include "absim_version.h"
 #include "../kernels/status.h"
 
 typedef char cell[48];

@@ -6,7 +6,7 @@
  * i.e. e <= y_k = (c_k / c) m - s / c with e ~ N(0,1) its own draw. One
  * comparison per loan decides default by `last`; a defaulter's period is
  * the smallest k with (e + s/c) / m <= c_k / c, the same test up to
- * rounding (binary search).
+ * rounding (a guide table and four comparisons, see default_period).
  *
  * Invariants: c > 0, m > 0, thresholds non-decreasing, so c_k ic (stored
  * once per line) is non-decreasing in k and the search is well defined.

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "absim_version.h"
 #include "config.h"
 #include "rng.h"
 #include "status.h"

@@ -17,6 +17,7 @@
 
 #include <omp.h>
 
+#include "absim_version.h"
 #include "checkpoint.h"
 #include "cluster.h"
 #include "path.h"

@@ -5,8 +5,9 @@
 #include <gsl/gsl_errno.h>
 #include <hdf5.h>
 
-#include "commands.h"
+#include "absim_version.h"
 #include "cluster.h"
+#include "commands.h"
 
 static const char usage[] =
     "usage: absim COMMAND [ARGS]\n"
