@@ -467,9 +467,10 @@ static void subtract_line(const absim_pool_plan *p, int l, const double *restric
 /* grid_add: a[k] += c x b[k], ac[k] += cc x b[k] for s0 <= k < s1, and
  * af[k] += c x b[k] for a floating line: one line's principal profile
  * over a run of periods (c = its defaulted loans, cc = c x coupon x dt),
- * the pool's hot loop. The vector routes work on the whole aligned blocks
- * of ABSIM_POOL_GRID (AVX2: 4) periods that cover the run, the periods outside it
- * adding 0 x b[k] = +-0.0, which leaves an accumulator bitwise as it was
+ * the pool's hot loop. The vector routes work on the whole aligned
+ * blocks of ABSIM_POOL_GRID (AVX2: 4) periods that cover the run (a run of
+ * one period takes the scalar update), the periods outside it adding
+ * 0 x b[k] = +-0.0, which leaves an accumulator bitwise as it was
  * (they hold sums of non-negative terms, never -0.0; b is finite and
  * zero-padded to the grid): the same value on every route. Every
  * defaulter then reads and writes the accumulators in the same full,
