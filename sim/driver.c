@@ -397,6 +397,70 @@ cleanup:
     return rc;
 }
 
+/* Rank 0's reduction of a wave: its rows fed to the accumulators, the
+ * variance-reduction groups and the path store in path order, and the
+ * stopping rule checked. It runs beside the next wave's simulation (see
+ * absim_driver_run), so everything it reads or writes is its own. */
+typedef struct {
+    const absim_deal *deal;
+    const absim_run_options *o;
+    const row_layout *L;
+    int ntr, has_alt, target, store_ok;
+    absim_acc *acc, *acc_alt;
+    vr_groups *vr;
+    path_store *store;
+    double *wave_loss, *wave_pool, *wave_dr, *wave_w, *wave_orig; /* path-store buffers */
+    double *max_conservation_error;
+    int reached;  /* the stopping rule held: the run ends at `done` paths */
+    int64_t done;
+    int pending;  /* a failure (the store), ABSIM_OK otherwise */
+} wave_reducer;
+
+static void reduce_wave(wave_reducer *c, int64_t first, int64_t n, double *rows)
+{
+    const row_layout *L = c->L;
+    const absim_run_options *o = c->o;
+    const int ntr = c->ntr;
+    for (int64_t i = 0; i < n; i++) {
+        double *row = rows + (size_t)i * (size_t)L->width;
+        int orig = row[COL_ORIGINATOR] > 0.0;
+        if (row[COL_CONSERVATION] > *c->max_conservation_error)
+            *c->max_conservation_error = row[COL_CONSERVATION];
+        absim_acc_add(c->acc, row[COL_WEIGHT], row_group(row, L, 0, 0), row_group(row, L, 0, 1),
+                      row_group(row, L, 0, 2), row_group(row, L, 0, 3), row[COL_IRR], row[COL_POOL_LOSS],
+                      row[COL_POOL_DR], orig);
+        vr_add(c->vr, first + i, row[COL_WEIGHT], row_group(row, L, 0, 0));
+        if (c->has_alt)
+            absim_acc_add(c->acc_alt, row[COL_WEIGHT], row_group(row, L, 1, 0), row_group(row, L, 1, 1),
+                          row_group(row, L, 1, 2), row_group(row, L, 1, 3), row[COL_ALT_IRR], row[COL_POOL_LOSS],
+                          row[COL_POOL_DR], orig);
+        memcpy(c->wave_loss + (size_t)i * (size_t)ntr, row_group(row, L, 0, 0), (size_t)ntr * sizeof(double));
+        c->wave_pool[i] = row[COL_POOL_LOSS];
+        c->wave_dr[i] = row[COL_POOL_DR];
+        c->wave_w[i] = row[COL_WEIGHT];
+        c->wave_orig[i] = row[COL_ORIGINATOR];
+        if (o->pool_default_rate_out)
+            o->pool_default_rate_out[first + i] = row[COL_POOL_DR];
+        if (c->target && ((first + i + 1) % ABSIM_TARGET_CHECK == 0 || first + i + 1 == o->paths)) {
+            int ok = 1;
+            for (int t = 0; t < ntr && ok; t++)
+                if (!c->deal->structure.tranches[t].residual && !(current_se(c->vr, c->acc, t) < o->target_stderr))
+                    ok = 0;
+            if (ok) {
+                c->reached = 1;
+                c->done = first + i + 1;
+                break;
+            }
+        }
+    }
+    if (c->store_ok) {
+        int rc = store_put(c->store, first, c->reached ? c->done - first : n, c->wave_loss, c->wave_pool, c->wave_dr,
+                           c->wave_w, c->wave_orig);
+        if (rc != ABSIM_OK)
+            c->pending = rc;
+    }
+}
+
 int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const absim_run_options *o,
                      absim_scenario_run *out)
 {
@@ -405,7 +469,7 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
     absim_acc acc, acc_alt;
     int64_t *row0 = NULL;
     vr_groups vr = {0, 0, 0, NULL};
-    double *rows = NULL, *wave = NULL;
+    double *rows[2] = {NULL, NULL}, *wave = NULL; /* rows: two wave buffers (pipelined reduction) */
     path_store store;
     int store_ok = 0;
     int rc, nthreads, nscratch = 0, acc_ok = 0, alt_ok = 0, weighted = 0;
@@ -432,14 +496,15 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
 
     row0 = malloc((size_t)(nranks + 1) * sizeof *row0);
     scratch = calloc((size_t)nthreads, sizeof *scratch);
-    rows = malloc((size_t)wave_paths * (size_t)L.width * sizeof *rows);
+    rows[0] = malloc((size_t)wave_paths * (size_t)L.width * sizeof *rows[0]);
+    rows[1] = malloc((size_t)wave_paths * (size_t)L.width * sizeof *rows[1]);
     /* Wave buffers: tranche losses (wave_paths x ntr), then pool loss, pool
      * default rate, weight and originator period (wave_paths each). */
     wave = malloc((size_t)wave_paths * (size_t)(ntr + 4) * sizeof *wave);
     double *wave_loss = wave, *wave_pool = wave ? wave + (size_t)wave_paths * (size_t)ntr : NULL;
     double *wave_dr = wave_pool ? wave_pool + wave_paths : NULL, *wave_w = wave_dr ? wave_dr + wave_paths : NULL;
     double *wave_orig = wave_w ? wave_w + wave_paths : NULL;
-    if (!scratch || !rows || !wave || !row0) {
+    if (!scratch || !rows[0] || !rows[1] || !wave || !row0) {
         rc = absim_error_set(ABSIM_ENOMEM, "out of memory for %d threads", nthreads);
         goto cleanup;
     }
@@ -500,26 +565,44 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
         absim_mpi_bcast_int(&lo);
         start = ((int64_t)hi << 31) | lo;
     }
-    int64_t done = o->paths; /* paths in the results */
-    int reached = 0;
+    /* The waves are pipelined on rank 0: while the threads simulate wave
+     * w into one row buffer, one of them reduces wave w-1 from the other
+     * (the reduction is serial, in path order; on its own it would leave
+     * the other threads idle for its duration). A wave is reduced at once
+     * instead when the run may end or its state is about to be written
+     * (checkpoint, signal, failure, end, stopping rule). Every path is
+     * reduced exactly once and in order, so results do not change; when
+     * the stopping rule holds the wave simulated meanwhile is dropped. */
+    wave_reducer red = {deal, o, &L, ntr, plan.has_alt, target, store_ok, &acc, &acc_alt, &vr, &store, wave_loss,
+                        wave_pool, wave_dr, wave_w, wave_orig, &out->max_conservation_error, 0, o->paths,
+                        pending};
+    int cur = 0, have_prev = 0;
+    int64_t prev_first = 0, prev_n = 0;
     double last_checkpoint = now_seconds();
 
     for (int64_t first = start;; first += wave_paths) {
         int cmd = GO;
         if (rank == 0) {
             int stopping = o->stop && *o->stop;
-            if (pending != ABSIM_OK)
+            const int checkpoint_due = o->checkpoint && (stopping || (o->checkpoint_interval > 0 &&
+                                                                       now_seconds() - last_checkpoint >=
+                                                                           o->checkpoint_interval));
+            if (have_prev && (red.pending != ABSIM_OK || first >= o->paths || red.reached || stopping ||
+                              checkpoint_due)) {
+                reduce_wave(&red, prev_first, prev_n, rows[1 - cur]);
+                have_prev = 0;
+            }
+            if (red.pending != ABSIM_OK)
                 cmd = FAIL;
-            else if (first >= o->paths || reached)
+            else if (first >= o->paths || red.reached)
                 cmd = DONE;
             else if (stopping)
                 cmd = STOP;
-            if ((cmd == GO || cmd == STOP) && o->checkpoint &&
-                (stopping || (o->checkpoint_interval > 0 && now_seconds() - last_checkpoint >= o->checkpoint_interval))) {
+            if ((cmd == GO || cmd == STOP) && checkpoint_due) {
                 ck.paths_done = first;
-                pending = absim_checkpoint_write(o->checkpoint, &ck, &acc, &acc_alt, out->max_conservation_error,
-                                                 store_ok ? &ckrows : NULL, vr.v, vr.n);
-                if (pending != ABSIM_OK)
+                red.pending = absim_checkpoint_write(o->checkpoint, &ck, &acc, &acc_alt, out->max_conservation_error,
+                                                     store_ok ? &ckrows : NULL, vr.v, vr.n);
+                if (red.pending != ABSIM_OK)
                     cmd = FAIL;
                 last_checkpoint = now_seconds();
             }
@@ -528,7 +611,7 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
         if (cmd == DONE)
             break;
         if (cmd == FAIL) {
-            rc = rank == 0 ? pending : (int)absim_error_set(ABSIM_EIO, "rank 0 failed");
+            rc = rank == 0 ? red.pending : (int)absim_error_set(ABSIM_EIO, "rank 0 failed");
             goto cleanup;
         }
         if (cmd == STOP) {
@@ -544,64 +627,45 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
             row0[r] = b * ABSIM_BLOCK_PATHS < n ? b * ABSIM_BLOCK_PATHS : n;
         }
         const int64_t b0 = nblocks * rank / nranks, b1 = nblocks * (rank + 1) / nranks;
+        double *wave_rows = rows[cur];
+        const int reduce_now = have_prev;
 
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
-        for (int64_t b = b0; b < b1; b++) {
-            absim_path_scratch *s = &scratch[omp_get_thread_num()];
-            absim_path_result r;
-            int64_t end = (b + 1) * ABSIM_BLOCK_PATHS < n ? (b + 1) * ABSIM_BLOCK_PATHS : n;
-            for (int64_t i = b * ABSIM_BLOCK_PATHS; i < end; i++) {
-                absim_path_simulate(&plan, (uint64_t)(first + i), s, &r);
-                store_row(rows + (size_t)i * (size_t)L.width, &L, &r);
+#pragma omp parallel num_threads(nthreads)
+        {
+#pragma omp single nowait
+            {
+                if (reduce_now)
+                    reduce_wave(&red, prev_first, prev_n, rows[1 - cur]);
             }
-        }
-        absim_mpi_gather_rows(rows, row0, L.width);
-        if (rank != 0)
-            continue;
-
-        /* Reduce the wave in path order. */
-        for (int64_t i = 0; i < n; i++) {
-            double *row = rows + (size_t)i * (size_t)L.width;
-            int orig = row[COL_ORIGINATOR] > 0.0;
-            if (row[COL_CONSERVATION] > out->max_conservation_error)
-                out->max_conservation_error = row[COL_CONSERVATION];
-            absim_acc_add(&acc, row[COL_WEIGHT], row_group(row, &L, 0, 0), row_group(row, &L, 0, 1),
-                          row_group(row, &L, 0, 2), row_group(row, &L, 0, 3), row[COL_IRR], row[COL_POOL_LOSS],
-                          row[COL_POOL_DR], orig);
-            vr_add(&vr, first + i, row[COL_WEIGHT], row_group(row, &L, 0, 0));
-            if (plan.has_alt)
-                absim_acc_add(&acc_alt, row[COL_WEIGHT], row_group(row, &L, 1, 0), row_group(row, &L, 1, 1),
-                              row_group(row, &L, 1, 2), row_group(row, &L, 1, 3), row[COL_ALT_IRR],
-                              row[COL_POOL_LOSS], row[COL_POOL_DR], orig);
-            memcpy(wave_loss + (size_t)i * (size_t)ntr, row_group(row, &L, 0, 0), (size_t)ntr * sizeof(double));
-            wave_pool[i] = row[COL_POOL_LOSS];
-            wave_dr[i] = row[COL_POOL_DR];
-            wave_w[i] = row[COL_WEIGHT];
-            wave_orig[i] = row[COL_ORIGINATOR];
-            if (o->pool_default_rate_out)
-                o->pool_default_rate_out[first + i] = row[COL_POOL_DR];
-            if (target && ((first + i + 1) % ABSIM_TARGET_CHECK == 0 || first + i + 1 == o->paths)) {
-                int ok = 1;
-                for (int t = 0; t < ntr && ok; t++)
-                    if (!deal->structure.tranches[t].residual && !(current_se(&vr, &acc, t) < o->target_stderr))
-                        ok = 0;
-                if (ok) {
-                    reached = 1;
-                    done = first + i + 1;
-                    break;
+#pragma omp for schedule(dynamic, 1)
+            for (int64_t b = b0; b < b1; b++) {
+                absim_path_scratch *s = &scratch[omp_get_thread_num()];
+                absim_path_result r;
+                int64_t end = (b + 1) * ABSIM_BLOCK_PATHS < n ? (b + 1) * ABSIM_BLOCK_PATHS : n;
+                for (int64_t i = b * ABSIM_BLOCK_PATHS; i < end; i++) {
+                    absim_path_simulate(&plan, (uint64_t)(first + i), s, &r);
+                    store_row(wave_rows + (size_t)i * (size_t)L.width, &L, &r);
                 }
             }
         }
-        if (store_ok)
-            pending = store_put(&store, first, reached ? done - first : n, wave_loss, wave_pool, wave_dr, wave_w,
-                                wave_orig);
+        have_prev = 0;
+        absim_mpi_gather_rows(wave_rows, row0, L.width);
+        if (rank != 0)
+            continue;
+        if (!red.reached && red.pending == ABSIM_OK) { /* this wave is reduced next time */
+            have_prev = 1;
+            prev_first = first;
+            prev_n = n;
+            cur = 1 - cur;
+        }
         double now = now_seconds();
         double every = o->progress == ABSIM_PROGRESS_BAR ? 0.25 : 5.0;
-        if (o->progress != ABSIM_PROGRESS_NONE && !reached && first + n < o->paths && now - last_report >= every) {
+        if (o->progress != ABSIM_PROGRESS_NONE && !red.reached && first + n < o->paths && now - last_report >= every) {
             progress_report(o, first + n, now - t0, 0);
             last_report = now;
         }
     }
+    const int64_t done = red.done; /* paths in the results */
     out->threads = nthreads;
     out->paths = done;
     if (rank != 0) {
@@ -645,7 +709,8 @@ cleanup:
     free(scratch);
     free(row0);
     free(vr.v);
-    free(rows);
+    free(rows[0]);
+    free(rows[1]);
     free(wave);
     if (store_ok)
         store_free(&store);

@@ -2,10 +2,12 @@
  *
  * Paths are grouped in blocks of ABSIM_BLOCK_PATHS consecutive global path
  * indices; blocks are simulated in waves by one OpenMP `parallel for`, each
- * block writing its own rows of the wave buffer. After each wave the rows
- * are fed to the accumulators (and to the HDF5 file) in path order on one
+ * block writing its own rows of the wave buffer. Each wave's rows are then
+ * fed to the accumulators (and to the HDF5 file) in path order on one
  * thread, so every sum is formed in the same order for any thread count:
- * results are bitwise identical for 1, 2 or 64 threads. */
+ * results are bitwise identical for 1, 2 or 64 threads. That reduction of
+ * a wave runs on one thread while the others simulate the next wave (two
+ * row buffers), unless the run may end or be checkpointed first. */
 #ifndef ABSIM_DRIVER_H
 #define ABSIM_DRIVER_H
 

@@ -233,18 +233,27 @@ static void test_driver_threads_bitwise(void **state)
     assert_int_equal(absim_config_load_string(&deal, absim_default_config_text, strlen(absim_default_config_text),
                                               "configs/default.yaml", NULL, stderr),
                      ABSIM_OK);
-    run(&deal, 3000, 1, 1, &r1);
-    run(&deal, 3000, 2, 1, &r2);
-    int ntr = r1.summary.ntranches, nq = r1.summary.nquantiles;
-    assert_memory_equal(r1.summary.expected_loss, r2.summary.expected_loss, (size_t)ntr * sizeof(double));
-    assert_memory_equal(r1.summary.expected_loss_stderr, r2.summary.expected_loss_stderr, (size_t)ntr * sizeof(double));
-    assert_memory_equal(r1.summary.wal, r2.summary.wal, (size_t)ntr * sizeof(double));
-    assert_memory_equal(r1.summary.var, r2.summary.var, (size_t)(nq * ntr) * sizeof(double));
-    assert_memory_equal(r1.summary.es, r2.summary.es, (size_t)(nq * ntr) * sizeof(double));
+    /* 12,000 paths: 6, 3 and 2 waves for 1, 2 and 3 threads (waves of 2,048
+     * paths a thread), so the pipelined reductions (one wave reduced while
+     * the next is simulated) are exercised at every count */
+    run(&deal, 12000, 1, 1, &r1);
+    for (int threads = 2; threads <= 3; threads++) {
+        run(&deal, 12000, threads, 1, &r2);
+        int ntr = r1.summary.ntranches, nq = r1.summary.nquantiles;
+        assert_int_equal(r2.paths, 12000);
+        assert_memory_equal(r1.summary.expected_loss, r2.summary.expected_loss, (size_t)ntr * sizeof(double));
+        assert_memory_equal(r1.summary.expected_loss_stderr, r2.summary.expected_loss_stderr,
+                            (size_t)ntr * sizeof(double));
+        assert_memory_equal(r1.summary.wal, r2.summary.wal, (size_t)ntr * sizeof(double));
+        assert_memory_equal(r1.summary.var, r2.summary.var, (size_t)(nq * ntr) * sizeof(double));
+        assert_memory_equal(r1.summary.es, r2.summary.es, (size_t)(nq * ntr) * sizeof(double));
+        assert_true(r1.summary.pool_expected_loss == r2.summary.pool_expected_loss);
+        assert_true(r1.max_conservation_error == r2.max_conservation_error);
+        absim_scenario_run_free(&r2);
+    }
     /* Cash is conserved on every path. */
     assert_true(r1.max_conservation_error <= 1e-9 * absim_deal_pool_balance(&deal));
     absim_scenario_run_free(&r1);
-    absim_scenario_run_free(&r2);
     absim_deal_free(&deal);
 }
 
