@@ -28,22 +28,13 @@ int absim_loan_set_alloc(absim_loan_set *s, int n)
     s->ag = calloc(m, sizeof *s->ag);
     s->as = calloc(m, sizeof *s->as);
     s->ylast = calloc(m, sizeof *s->ylast);
-    s->ic = calloc(m, sizeof *s->ic);
     s->sector = calloc(m, sizeof *s->sector);
-    s->first = calloc(m, sizeof *s->first);
-    s->last = calloc(m, sizeof *s->last);
-    s->yoff = calloc(m, sizeof *s->yoff);
     s->srch = calloc(m, sizeof *s->srch);
-    if (!s->ag || !s->as || !s->ylast || !s->ic || !s->sector || !s->first || !s->last || !s->yoff || !s->srch) {
-        absim_loan_set_free(s);
-        return absim_error_set(ABSIM_ENOMEM, "out of memory for %d loan-level lines", n);
-    }
     s->ndedup = 16;
     while (s->ndedup < 2 * (int64_t)m)
         s->ndedup *= 2;
     s->dedup = malloc((size_t)s->ndedup * sizeof *s->dedup);
-    s->dedup_line = malloc((size_t)s->ndedup * sizeof *s->dedup_line);
-    if (!s->dedup || !s->dedup_line) {
+    if (!s->ag || !s->as || !s->ylast || !s->sector || !s->srch || !s->dedup) {
         absim_loan_set_free(s);
         return absim_error_set(ABSIM_ENOMEM, "out of memory for %d loan-level lines", n);
     }
@@ -58,16 +49,11 @@ void absim_loan_set_free(absim_loan_set *s)
     free(s->ag);
     free(s->as);
     free(s->ylast);
-    free(s->ic);
     free(s->sector);
-    free(s->first);
-    free(s->last);
-    free(s->yoff);
     free(s->yk);
     free(s->guide);
     free(s->srch);
     free(s->dedup);
-    free(s->dedup_line);
     memset(s, 0, sizeof *s);
 }
 
@@ -141,15 +127,14 @@ int absim_loan_set_line(absim_loan_set *s, int l, const absim_line_model *m)
         h = (h ^ b[i]) * 0x100000001b3ULL;
     int64_t slot = (int64_t)(h & (uint64_t)(s->ndedup - 1));
     while (s->dedup[slot] >= 0) {
-        const int owner = s->dedup_line[slot];
-        if (s->srch[owner].n == (int32_t)n &&
-            memcmp(s->yk + s->srch[owner].yoff, yk, (size_t)n * sizeof *yk) == 0)
+        const absim_loan_search *owner = &s->srch[s->dedup[slot]];
+        if (owner->n == (int32_t)n && memcmp(s->yk + owner->yoff, yk, (size_t)n * sizeof *yk) == 0)
             break;
         slot = (slot + 1) & (s->ndedup - 1);
     }
     absim_loan_search *q = &s->srch[l];
     if (s->dedup[slot] >= 0) {
-        *q = s->srch[s->dedup_line[slot]];
+        *q = s->srch[s->dedup[slot]];
     } else {
         if (s->nyk + stored > INT32_MAX || s->nguide + 16 * n > INT32_MAX)
             return absim_error_set(ABSIM_ENOMEM, "too many distinct loan-level default curves");
@@ -176,19 +161,14 @@ int absim_loan_set_line(absim_loan_set *s, int l, const absim_line_model *m)
                                  .yoff = (int32_t)s->nyk, .goff = (int32_t)s->nguide, .n = (int32_t)n,
                                  .window = widest <= ABSIM_LOANS_PAD};
         s->nguide += G;
-        s->dedup[slot] = s->nyk;
-        s->dedup_line[slot] = l;
+        s->dedup[slot] = l;
         s->nyk += stored;
     }
     q->first = first;
-    s->yoff[l] = q->yoff;
-    s->ic[l] = ic;
     s->ag[l] = m->bg * ic;
     s->as[l] = m->bs * ic;
     s->ylast[l] = m->threshold[m->last] * ic;
     s->sector[l] = m->sector;
-    s->first[l] = first;
-    s->last[l] = m->last;
     return ABSIM_OK;
 }
 

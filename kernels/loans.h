@@ -40,22 +40,19 @@ typedef struct {
     int n;                     /* lines */
     double *ag, *as;           /* b_g / c, b_s / c */
     double *ylast;             /* c_last / c */
-    double *ic;                /* 1 / c */
     int *sector;
-    int *first, *last;         /* first and last period with F_k > F_{k-1} */
-    int64_t *yoff;             /* y_k / m + sys, i.e. c_k ic, for k = first..last is
-                                * yk[yoff[l] + k - first]: all lines in one array */
-    double *yk;                /* lines with equal thresholds share one copy (a tape's
-                                * loans of one sector and PD curve: keeps the table
-                                * small enough for the cache the searches read) */
-    absim_loan_search *srch;   /* per line: what its period search reads, in one place */
-    uint16_t *guide;           /* the lines' guide tables (see absim_loan_search) */
-    int64_t nguide, gcap;
+    absim_loan_search *srch;   /* per line: its period search (where its thresholds and
+                                * guide are, its first period) */
+    double *yk;                /* thresholds y_j = c_{first+j} / c of every distinct
+                                * curve, each followed by ABSIM_LOANS_PAD entries of
+                                * +inf; lines with equal thresholds share one copy (a
+                                * tape's loans of one sector and PD curve: keeps the
+                                * table small enough for the cache the searches read) */
     int64_t nyk, cap;
-    int64_t *dedup;            /* open-addressing table of yk offsets (-1 = empty), size
-                                * ndedup, a power of two; the line that owns each in
-                                * dedup_line */
-    int *dedup_line;
+    uint16_t *guide;           /* the curves' guide tables (see absim_loan_search) */
+    int64_t nguide, gcap;
+    int *dedup;                /* open-addressing table of the lines whose thresholds
+                                * were stored (-1 = empty), size ndedup, a power of two */
     int64_t ndedup;
     absim_zig zig;             /* ziggurat tables */
 } absim_loan_set;

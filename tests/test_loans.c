@@ -241,14 +241,16 @@ static void test_loans_shared_thresholds(void **state)
                          ABSIM_OK);
         assert_int_equal(absim_loan_set_line(&s, l, &m[l]), ABSIM_OK);
     }
-    assert_true(s.yoff[0] == s.yoff[2]);
-    assert_true(s.yoff[1] != s.yoff[0]);
-    const int64_t len0 = s.last[0] - s.first[0] + 1, len1 = s.last[1] - s.first[1] + 1;
+    assert_true(s.srch[0].yoff == s.srch[2].yoff);
+    assert_true(s.srch[1].yoff != s.srch[0].yoff);
+    const int64_t len0 = s.srch[0].n, len1 = s.srch[1].n;
     assert_int_equal(s.nyk, len0 + len1 + 2 * ABSIM_LOANS_PAD);
     assert_true(s.srch[0].goff == s.srch[2].goff && s.srch[1].goff != s.srch[0].goff);
     for (int l = 0; l < 3; l++)
-        for (int k = s.first[l]; k <= s.last[l]; k++)
-            assert_true(s.yk[s.yoff[l] + k - s.first[l]] == m[l].threshold[k] * s.ic[l]);
+        for (int k = s.srch[l].first; k <= m[l].last; k++) {
+            assert_int_equal(s.srch[l].first + s.srch[l].n - 1, m[l].last);
+            assert_true(s.yk[s.srch[l].yoff + k - s.srch[l].first] == m[l].threshold[k] * (1.0 / m[l].c));
+        }
     for (int l = 0; l < 3; l++)
         absim_line_model_free(&m[l]);
     absim_loan_set_free(&s);
