@@ -496,15 +496,16 @@ int absim_driver_run(const absim_deal *deal, const absim_scenario *sc, const abs
 
     row0 = malloc((size_t)(nranks + 1) * sizeof *row0);
     scratch = calloc((size_t)nthreads, sizeof *scratch);
+    /* the second row buffer only where waves are reduced (rank 0) */
     rows[0] = malloc((size_t)wave_paths * (size_t)L.width * sizeof *rows[0]);
-    rows[1] = malloc((size_t)wave_paths * (size_t)L.width * sizeof *rows[1]);
+    rows[1] = rank == 0 ? malloc((size_t)wave_paths * (size_t)L.width * sizeof *rows[1]) : NULL;
     /* Wave buffers: tranche losses (wave_paths x ntr), then pool loss, pool
      * default rate, weight and originator period (wave_paths each). */
     wave = malloc((size_t)wave_paths * (size_t)(ntr + 4) * sizeof *wave);
     double *wave_loss = wave, *wave_pool = wave ? wave + (size_t)wave_paths * (size_t)ntr : NULL;
     double *wave_dr = wave_pool ? wave_pool + wave_paths : NULL, *wave_w = wave_dr ? wave_dr + wave_paths : NULL;
     double *wave_orig = wave_w ? wave_w + wave_paths : NULL;
-    if (!scratch || !rows[0] || !rows[1] || !wave || !row0) {
+    if (!scratch || !rows[0] || (rank == 0 && !rows[1]) || !wave || !row0) {
         rc = absim_error_set(ABSIM_ENOMEM, "out of memory for %d threads", nthreads);
         goto cleanup;
     }
