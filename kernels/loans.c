@@ -180,14 +180,21 @@ int absim_loan_set_line(absim_loan_set *s, int l, const absim_line_model *m)
  * flipped), so the same bits on every route. */
 typedef int zig_batch_fn(const absim_zig *z, const uint64_t *w, int n, double *e, int *rej);
 
-static int zig_batch_scalar(const absim_zig *z, const uint64_t *restrict w, int n, double *restrict e,
-                            int *restrict rej)
+/* words i0..n-1 one at a time, the rejected ones appended to rej[0..nr-1];
+ * returns the new count (the scalar route, and the vector routes' tails) */
+static int zig_batch_tail(const absim_zig *z, const uint64_t *restrict w, int i0, int n, double *restrict e,
+                          int *restrict rej, int nr)
 {
-    int nr = 0;
-    for (int i = 0; i < n; i++)
+    for (int i = i0; i < n; i++)
         if (!absim_zig_fast(z, w[i], &e[i]))
             rej[nr++] = i;
     return nr;
+}
+
+static int zig_batch_scalar(const absim_zig *z, const uint64_t *restrict w, int n, double *restrict e,
+                            int *restrict rej)
+{
+    return zig_batch_tail(z, w, 0, n, e, rej, 0);
 }
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
@@ -229,10 +236,7 @@ __attribute__((target("avx2"))) static int zig_batch_avx2(const absim_zig *z, co
             bad &= bad - 1;
         }
     }
-    for (; i < n; i++)
-        if (!absim_zig_fast(z, w[i], &e[i]))
-            rej[nr++] = i;
-    return nr;
+    return zig_batch_tail(z, w, i, n, e, rej, nr);
 }
 
 __attribute__((target("avx512f"))) static int zig_batch_avx512(const absim_zig *z, const uint64_t *restrict w,
@@ -258,10 +262,7 @@ __attribute__((target("avx512f"))) static int zig_batch_avx512(const absim_zig *
             bad &= bad - 1;
         }
     }
-    for (; i < n; i++)
-        if (!absim_zig_fast(z, w[i], &e[i]))
-            rej[nr++] = i;
-    return nr;
+    return zig_batch_tail(z, w, i, n, e, rej, nr);
 }
 #endif
 
