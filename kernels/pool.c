@@ -578,9 +578,9 @@ __attribute__((target("avx512f"))) static inline void grid_add_avx512(double *re
  * period k's defaults, and a floating line's index interest is r_k dt x
  * its performing balance (start balance less period-k defaults). The end
  * balance of k is the start balance of k+1.
- * Element-wise arithmetic only (no reductions, and no contraction: ISO C
- * mode turns it off), so the AVX-512 and AVX2 clones give bitwise the
- * same result as the baseline one. */
+ * Element-wise arithmetic only (no reductions, and no contraction: the
+ * build passes -ffp-contract=off), so the AVX-512 and AVX2 versions give
+ * bitwise the same result as the scalar one. */
 #if defined(__GNUC__)
 __attribute__((always_inline))
 #endif
@@ -625,11 +625,10 @@ static inline void path_unfloored_body(const absim_pool_plan *p, const double *r
             /* periods kd .. (next default - 1), up to live: cum loans */
             const int next = last_event ? T + 1 : period[j + 1];
             const int stop = next - 1 < live ? next - 1 : live;
+            const double cc = cum * cdt;
             if (kd == stop) { /* one period (a line with defaults in consecutive periods) */
-                const double cc = cum * cdt;
                 grid_add_scalar(rp, rc, rf, q, cum, cc, kd - 1, stop, floating);
             } else if (kd < stop) {
-                const double cc = cum * cdt;
 #ifdef POOL_SIMD
                 if (route == ABSIM_LOAN_ROUTE_AVX512)
                     grid_add_avx512(rp, rc, rf, q, cum, cc, kd - 1, stop, floating);
@@ -646,10 +645,10 @@ static inline void path_unfloored_body(const absim_pool_plan *p, const double *r
     }
     const double dt = p->dt;
     /* at the start of k: balance removed by defaults (all lines, floating
-     * lines), and that removed balance x coupon dt */
-    /* and finish() in the same pass: amounts below zero (rounding)
-     * clamped as they are stored (a period's end balance is the next
-     * one's start balance, clamped alike), pending from running sums */
+     * lines), and that removed balance x coupon dt; and finish()'s work in
+     * the same pass: amounts below zero (rounding) clamped as they are
+     * stored (a period's end balance is the next one's start balance,
+     * clamped alike), pending from running sums */
     double gone = 0.0, gone_fl = 0.0, gone_c = 0.0, drawn = 0.0, received = 0.0;
     for (int k = 0; k < T; k++) {
         const double fl_start = p->total_float_balance[k] - gone_fl;
